@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+#include "LogCapture.h"
+
+#include <QLoggingCategory>
+
+namespace lanyard::test {
+
+namespace {
+QMutex g_mutex;
+QStringList g_lines;
+}
+
+LogCapture::LogCapture()
+{
+    QMutexLocker lock(&g_mutex);
+    g_lines.clear();
+    QLoggingCategory::setFilterRules(QStringLiteral("*.debug=true"));
+    m_previous = qInstallMessageHandler(&LogCapture::handler);
+}
+
+LogCapture::~LogCapture()
+{
+    qInstallMessageHandler(m_previous);
+    QLoggingCategory::setFilterRules(QString());
+}
+
+void LogCapture::handler(QtMsgType, const QMessageLogContext& ctx, const QString& msg)
+{
+    QMutexLocker lock(&g_mutex);
+    g_lines << QStringLiteral("%1: %2").arg(QString::fromLatin1(ctx.category ? ctx.category : ""), msg);
+}
+
+QStringList LogCapture::lines() const
+{
+    QMutexLocker lock(&g_mutex);
+    return g_lines;
+}
+
+bool LogCapture::contains(const QString& needle) const
+{
+    QMutexLocker lock(&g_mutex);
+    for (const auto& l : g_lines) {
+        if (l.contains(needle))
+            return true;
+    }
+    return false;
+}
+
+} // namespace lanyard::test
