@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QMetaType>
 #include <QString>
 
 namespace lanyard {
@@ -41,3 +42,5 @@ struct Error
 };
 
 } // namespace lanyard
+
+Q_DECLARE_METATYPE(lanyard::Error)

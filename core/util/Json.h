@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QMetaType>
 #include <QString>
 
 #include <nlohmann/json.hpp>
@@ -30,3 +31,5 @@ inline QString qstr(const std::string& s) { return QString::fromStdString(s); }
 QByteArray dumpJson(const json& j, int indent = -1);
 
 } // namespace lanyard
+
+Q_DECLARE_METATYPE(nlohmann::json)
