@@ -21,14 +21,14 @@ class SseParser
 public:
     struct Event
     {
-        QString id;                    // last event ID at dispatch time (may be empty)
+        QString id; // last event ID at dispatch time (may be empty)
         QString type = QStringLiteral("message");
-        QByteArray data;               // data lines joined with '\n' (UTF-8 bytes)
+        QByteArray data; // data lines joined with '\n' (UTF-8 bytes)
         std::optional<qint64> retryMs; // "retry" field seen in this event's block, if any
     };
 
     enum class StreamEnd {
-        Clean,     // the stream ended on an event boundary
+        Clean, // the stream ended on an event boundary
         Truncated, // the stream ended inside an event (or a line); that event was discarded
     };
 
@@ -56,10 +56,10 @@ private:
     void resetStream();
 
     // Stream framing state.
-    QByteArray m_bomPrefix;      // first bytes of the stream while we cannot yet tell if they are a BOM
+    QByteArray m_bomPrefix; // first bytes of the stream while we cannot yet tell if they are a BOM
     bool m_bomChecked = false;
-    bool m_lastWasCR = false;    // previous chunk ended in CR: a leading LF in the next one belongs to it
-    QByteArray m_line;           // incomplete line carried over between chunks
+    bool m_lastWasCR = false; // previous chunk ended in CR: a leading LF in the next one belongs to it
+    QByteArray m_line; // incomplete line carried over between chunks
 
     // Event being built.
     QByteArray m_data;

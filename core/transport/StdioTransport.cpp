@@ -20,13 +20,16 @@ namespace lanyard {
 namespace {
 
 constexpr qsizetype kStderrKeep = 64 * 1024;
-constexpr qsizetype kStderrLineMax = 4096;    // longer stderr lines are emitted in pieces
+constexpr qsizetype kStderrLineMax = 4096; // longer stderr lines are emitted in pieces
 constexpr qint64 kReadChunk = 64 * 1024;
-constexpr qsizetype kOverlongPrefix = 4096;   // kept of an over-long line to find its id
+constexpr qsizetype kOverlongPrefix = 4096; // kept of an over-long line to find its id
 constexpr qsizetype kBadLineShown = 200;
 constexpr qsizetype kTrafficBodyBytes = 16 * 1024;
 
-bool isJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool isJsonSpace(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 // Looks at the start of a JSON-RPC message that is too large to parse and tells, when it can,
 // which of our requests it answers: a top-level "id" next to a top-level "result" or "error"
@@ -120,7 +123,8 @@ QString messageSummary(const json& message)
     QString summary = qs(message, "method");
     if (message.is_object() && message.contains("id")) {
         const QByteArray id = dumpJson(message["id"]);
-        summary += (summary.isEmpty() ? QStringLiteral("response #") : QStringLiteral(" #")) + QString::fromUtf8(id.left(64));
+        summary += (summary.isEmpty() ? QStringLiteral("response #") : QStringLiteral(" #"))
+            + QString::fromUtf8(id.left(64));
     }
     return summary;
 }
@@ -128,7 +132,9 @@ QString messageSummary(const json& message)
 } // namespace
 
 StdioTransport::StdioTransport(QString program, QStringList arguments, QObject* parent)
-    : Transport(parent), m_program(std::move(program)), m_arguments(std::move(arguments))
+    : Transport(parent)
+    , m_program(std::move(program))
+    , m_arguments(std::move(arguments))
 {
 }
 
@@ -226,20 +232,21 @@ void StdioTransport::start()
     connect(m_process, &QProcess::errorOccurred, this, &StdioTransport::onProcessError);
     connect(m_process, &QProcess::finished, this, &StdioTransport::onProcessFinished);
     // Arguments may carry secrets (e.g. an API key): log only the program.
-    qCDebug(lcTransport).noquote() << "launching MCP server" << resolved << "with" << m_arguments.size() << "argument(s)";
+    qCDebug(lcTransport).noquote() << "launching MCP server" << resolved << "with" << m_arguments.size()
+                                   << "argument(s)";
     m_process->start(QIODevice::ReadWrite);
 }
 
 void StdioTransport::send(const json& message)
 {
-    const bool isRequest = message.is_object() && message.contains("method") && message.contains("id")
-        && !message["id"].is_null();
+    const bool isRequest
+        = message.is_object() && message.contains("method") && message.contains("id") && !message["id"].is_null();
     // Writing while the process is still starting is fine: QProcess buffers it.
     if (!m_process || m_process->state() == QProcess::NotRunning || m_closing) {
         const json id = isRequest ? message["id"] : json();
         QTimer::singleShot(0, this, [this, id, isRequest] {
-            const Error error(Error::Kind::Connection,
-                              tr("The MCP server process is not running. Connect again to continue."));
+            const Error error(
+                Error::Kind::Connection, tr("The MCP server process is not running. Connect again to continue."));
             if (isRequest)
                 emit sendFailed(id, error);
             else
@@ -254,8 +261,7 @@ void StdioTransport::send(const json& message)
         const json id = isRequest ? message["id"] : json();
         const QString why = m_process->errorString();
         QTimer::singleShot(0, this, [this, id, isRequest, why] {
-            const Error error(Error::Kind::Connection,
-                              tr("Could not write to the MCP server process."), 0, why);
+            const Error error(Error::Kind::Connection, tr("Could not write to the MCP server process."), 0, why);
             if (isRequest)
                 emit sendFailed(id, error);
             else
@@ -362,9 +368,9 @@ void StdioTransport::handleLine(const QByteArray& rawLine)
     auto protocolError = [this, &line](const QString& why) {
         QString shown = QString::fromUtf8(line.left(kBadLineShown));
         emit errorOccurred(Error(Error::Kind::Protocol,
-                                 tr("The MCP server wrote a line to its output that is not a JSON-RPC message; it was "
-                                    "ignored. Servers must write only MCP messages to stdout (logs belong on stderr)."),
-                                 0, why + QStringLiteral("; line starts: ") + redact::text(shown)));
+            tr("The MCP server wrote a line to its output that is not a JSON-RPC message; it was "
+               "ignored. Servers must write only MCP messages to stdout (logs belong on stderr)."),
+            0, why + QStringLiteral("; line starts: ") + redact::text(shown)));
     };
     if (!message) {
         protocolError(parseError);
@@ -399,10 +405,10 @@ void StdioTransport::handleOverlongLine()
     const std::optional<json> id = answeredIdFromPrefix(m_overlongPrefix);
     m_overlongPrefix.clear();
     const Error error(Error::Kind::TooLarge,
-                      tr("The MCP server sent a message larger than the limit of %1; it was dropped. Raise the limit "
-                         "for this server if such messages are expected.")
-                          .arg(sizeText(maxMessageBytes())),
-                      0, QStringLiteral("line over %1 bytes").arg(maxMessageBytes()));
+        tr("The MCP server sent a message larger than the limit of %1; it was dropped. Raise the limit "
+           "for this server if such messages are expected.")
+            .arg(sizeText(maxMessageBytes())),
+        0, QStringLiteral("line over %1 bytes").arg(maxMessageBytes()));
     qCWarning(lcTransport).noquote() << "dropping an MCP message over" << maxMessageBytes() << "bytes";
     if (id)
         emit sendFailed(*id, error);
@@ -468,10 +474,10 @@ void StdioTransport::onProcessError(QProcess::ProcessError error)
         const QString why = m_process ? m_process->errorString() : QString();
         qCWarning(lcTransport).noquote() << "MCP server failed to start:" << m_program << why;
         emit errorOccurred(Error(Error::Kind::Connection,
-                                 tr("Could not start the MCP server program \"%1\". Check the command and its "
-                                    "permissions in the server's configuration.")
-                                     .arg(m_program),
-                                 0, why));
+            tr("Could not start the MCP server program \"%1\". Check the command and its "
+               "permissions in the server's configuration.")
+                .arg(m_program),
+            0, why));
         finishClosed();
         return;
     }
@@ -508,9 +514,10 @@ void StdioTransport::onProcessFinished(int exitCode, QProcess::ExitStatus status
             : tr("The MCP server \"%1\" exited unexpectedly (exit code %2). Its last log lines are in the details.")
                   .arg(m_program)
                   .arg(exitCode);
-        qCWarning(lcTransport).noquote() << "MCP server process ended:" << (status == QProcess::CrashExit ? "signal" : "exit code") << exitCode;
+        qCWarning(lcTransport).noquote() << "MCP server process ended:"
+                                         << (status == QProcess::CrashExit ? "signal" : "exit code") << exitCode;
         emit errorOccurred(Error(Error::Kind::Connection, message, exitCode,
-                                 detail.isEmpty() ? tr("(the server wrote nothing to stderr)") : detail));
+            detail.isEmpty() ? tr("(the server wrote nothing to stderr)") : detail));
         if (!self)
             return;
     } else {

@@ -70,11 +70,11 @@ private:
     int m_terminateGraceMs = 2000;
 
     QProcess* m_process = nullptr;
-    QByteArray m_stdoutLine;      // incomplete stdout line
-    qsizetype m_discarding = -1;  // >= 0 while skipping the rest of an over-long line (bytes skipped so far)
-    QByteArray m_overlongPrefix;  // start of the over-long line, to tell whose answer it was
-    QByteArray m_stderrRing;      // last kStderrKeep bytes of stderr
-    QByteArray m_stderrLine;      // incomplete stderr line
+    QByteArray m_stdoutLine; // incomplete stdout line
+    qsizetype m_discarding = -1; // >= 0 while skipping the rest of an over-long line (bytes skipped so far)
+    QByteArray m_overlongPrefix; // start of the over-long line, to tell whose answer it was
+    QByteArray m_stderrRing; // last kStderrKeep bytes of stderr
+    QByteArray m_stderrLine; // incomplete stderr line
     bool m_closing = false;
     bool m_closedEmitted = false;
     bool m_startFailed = false;

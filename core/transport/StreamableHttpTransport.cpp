@@ -25,8 +25,8 @@ namespace {
 
 constexpr qint64 kReadBufferSize = 256 * 1024; // Qt reads at most this far ahead of us
 constexpr qint64 kReadChunk = 64 * 1024;
-constexpr qsizetype kErrorBodyBytes = 4096;    // kept of an error answer, for the detail text
-constexpr qsizetype kErrorExcerptChars = 300;  // shown of it
+constexpr qsizetype kErrorBodyBytes = 4096; // kept of an error answer, for the detail text
+constexpr qsizetype kErrorExcerptChars = 300; // shown of it
 constexpr qsizetype kTrafficBodyBytes = 16 * 1024;
 constexpr int kMaxRedirects = 5;
 constexpr qsizetype kMaxSessionIdBytes = 1024;
@@ -61,8 +61,7 @@ bool isSameOrigin(const QUrl& a, const QUrl& b)
 
 QString origin(const QUrl& url)
 {
-    return url.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveFragment | QUrl::RemoveUserInfo)
-        .toString();
+    return url.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveFragment | QUrl::RemoveUserInfo).toString();
 }
 
 // Server-provided words that we show in a message (a scope, a media type): visible ASCII only, short.
@@ -109,9 +108,12 @@ QString bodyExcerpt(const QByteArray& body)
 const char* methodName(int kind)
 {
     switch (kind) {
-    case Post: return "POST";
-    case Delete: return "DELETE";
-    default: return "GET";
+    case Post:
+        return "POST";
+    case Delete:
+        return "DELETE";
+    default:
+        return "GET";
     }
 }
 
@@ -159,13 +161,15 @@ struct StreamableHttpTransport::Exchange
 };
 
 StreamableHttpTransport::StreamableHttpTransport(QUrl endpoint, QObject* parent)
-    : Transport(parent), m_endpoint(std::move(endpoint))
+    : Transport(parent)
+    , m_endpoint(std::move(endpoint))
 {
     init(nullptr);
 }
 
 StreamableHttpTransport::StreamableHttpTransport(QUrl endpoint, QNetworkAccessManager* network, QObject* parent)
-    : Transport(parent), m_endpoint(std::move(endpoint))
+    : Transport(parent)
+    , m_endpoint(std::move(endpoint))
 {
     init(network);
 }
@@ -207,13 +211,13 @@ void StreamableHttpTransport::start()
 
 void StreamableHttpTransport::send(const json& message)
 {
-    const bool isRequest = message.is_object() && message.contains("method") && message.contains("id")
-        && !message["id"].is_null();
+    const bool isRequest
+        = message.is_object() && message.contains("method") && message.contains("id") && !message["id"].is_null();
     if (m_closed || m_closing) {
         const json id = isRequest ? message["id"] : json();
         QTimer::singleShot(0, this, [this, id, isRequest] {
-            const Error error(Error::Kind::Connection,
-                              tr("The connection to the MCP server is closed. Connect again to continue."));
+            const Error error(
+                Error::Kind::Connection, tr("The connection to the MCP server is closed. Connect again to continue."));
             if (isRequest)
                 emit sendFailed(id, error);
             else
@@ -372,9 +376,15 @@ void StreamableHttpTransport::issue(quint64 id, const Headers& authHeaders)
 
     QNetworkReply* reply = nullptr;
     switch (ex->kind) {
-    case Post: reply = m_network->post(request, ex->body); break;
-    case Delete: reply = m_network->deleteResource(request); break;
-    default: reply = m_network->get(request); break;
+    case Post:
+        reply = m_network->post(request, ex->body);
+        break;
+    case Delete:
+        reply = m_network->deleteResource(request);
+        break;
+    default:
+        reply = m_network->get(request);
+        break;
     }
     ex->reply = reply;
     reply->setReadBufferSize(kReadBufferSize);
@@ -394,7 +404,8 @@ void StreamableHttpTransport::issue(quint64 id, const Headers& authHeaders)
     record.direction = TrafficRecord::Direction::Outgoing;
     record.kind = QStringLiteral("http");
     record.summary = QStringLiteral("%1 %2").arg(QLatin1String(methodName(ex->kind)), redact::url(m_endpoint));
-    record.body = headersText + "\r\n" + (ex->body.isEmpty() ? QByteArray() : redact::jsonText(ex->body.left(kTrafficBodyBytes)));
+    record.body = headersText + "\r\n"
+        + (ex->body.isEmpty() ? QByteArray() : redact::jsonText(ex->body.left(kTrafficBodyBytes)));
     record.timestampMs = ex->startedAtMs;
     emitTraffic(record);
 }
@@ -412,11 +423,11 @@ void StreamableHttpTransport::onRedirected(quint64 id, const QUrl& target)
     qCWarning(lcTransport).noquote() << "refused redirect to another origin:" << origin(target);
     ex->status = ex->reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const Error error(Error::Kind::Protocol,
-                      tr("The MCP server redirected the request to another site (%1). Lanyard does not follow "
-                         "redirects to other sites, so your credentials are never sent there. If that address is "
-                         "correct, put it in the server's configuration.")
-                          .arg(origin(target)),
-                      ex->status, QStringLiteral("redirect to %1 refused").arg(redact::url(target)));
+        tr("The MCP server redirected the request to another site (%1). Lanyard does not follow "
+           "redirects to other sites, so your credentials are never sent there. If that address is "
+           "correct, put it in the server's configuration.")
+            .arg(origin(target)),
+        ex->status, QStringLiteral("redirect to %1 refused").arg(redact::url(target)));
     fail(ex, error);
 }
 
@@ -471,11 +482,12 @@ bool StreamableHttpTransport::handleHeaders(Exchange* ex)
         const qint64 length = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong(&ok);
         const QByteArray encoding = reply->rawHeader("Content-Encoding").trimmed().toLower();
         if (ok && length > maxMessageBytes() && (encoding.isEmpty() || encoding == "identity")) {
-            fail(ex, Error(Error::Kind::TooLarge,
-                           tr("The MCP server's answer (%1) is larger than the limit of %2. Raise the limit for "
-                              "this server if such answers are expected.")
-                               .arg(sizeText(length), sizeText(maxMessageBytes())),
-                           ex->status, QStringLiteral("Content-Length %1").arg(length)));
+            fail(ex,
+                Error(Error::Kind::TooLarge,
+                    tr("The MCP server's answer (%1) is larger than the limit of %2. Raise the limit for "
+                       "this server if such answers are expected.")
+                        .arg(sizeText(length), sizeText(maxMessageBytes())),
+                    ex->status, QStringLiteral("Content-Length %1").arg(length)));
             return false;
         }
         return true;
@@ -485,14 +497,14 @@ bool StreamableHttpTransport::handleHeaders(Exchange* ex)
         return true;
     }
     const QString shownType = type.isEmpty() ? tr("none") : sanitizedWord(QString::fromLatin1(type), 64);
-    fail(ex, Error(Error::Kind::Protocol,
-                   ex->kind == Post
-                       ? tr("The MCP server answered with content type \"%1\", which is neither JSON nor an event "
-                            "stream. Check that the address points to an MCP endpoint.")
-                             .arg(shownType)
-                       : tr("The MCP server answered the event-stream request with content type \"%1\".")
-                             .arg(shownType),
-                   ex->status, QStringLiteral("HTTP %1, Content-Type %2").arg(ex->status).arg(shownType)));
+    fail(ex,
+        Error(Error::Kind::Protocol,
+            ex->kind == Post
+                ? tr("The MCP server answered with content type \"%1\", which is neither JSON nor an event "
+                     "stream. Check that the address points to an MCP endpoint.")
+                      .arg(shownType)
+                : tr("The MCP server answered the event-stream request with content type \"%1\".").arg(shownType),
+            ex->status, QStringLiteral("HTTP %1, Content-Type %2").arg(ex->status).arg(shownType)));
     return false;
 }
 
@@ -521,11 +533,13 @@ bool StreamableHttpTransport::consumeBody(quint64 id)
     case Exchange::Mode::Json: {
         const QByteArray chunk = reply->readAll();
         if (ex->buffer.size() + chunk.size() > maxMessageBytes()) {
-            fail(ex, Error(Error::Kind::TooLarge,
-                           tr("The MCP server's answer is larger than the limit of %1. Raise the limit for this "
-                              "server if such answers are expected.")
-                               .arg(sizeText(maxMessageBytes())),
-                           ex->status, QStringLiteral("stopped reading after %1 bytes").arg(ex->buffer.size() + chunk.size())));
+            fail(ex,
+                Error(Error::Kind::TooLarge,
+                    tr("The MCP server's answer is larger than the limit of %1. Raise the limit for this "
+                       "server if such answers are expected.")
+                        .arg(sizeText(maxMessageBytes())),
+                    ex->status,
+                    QStringLiteral("stopped reading after %1 bytes").arg(ex->buffer.size() + chunk.size())));
             return false;
         }
         ex->buffer.append(chunk);
@@ -571,9 +585,9 @@ bool StreamableHttpTransport::processSseEvents(quint64 id, const QByteArray& chu
         const std::optional<json> message = parseJson(event.data, &parseError);
         if (!message) {
             const Error error(Error::Kind::Protocol,
-                              tr("The MCP server sent an event that is not valid JSON. The server is faulty; "
-                                 "report this to its maintainers."),
-                              ex->status, parseError + QStringLiteral("; data: ") + bodyExcerpt(event.data.left(kErrorBodyBytes)));
+                tr("The MCP server sent an event that is not valid JSON. The server is faulty; "
+                   "report this to its maintainers."),
+                ex->status, parseError + QStringLiteral("; data: ") + bodyExcerpt(event.data.left(kErrorBodyBytes)));
             if (ex->kind == Listen) {
                 emit errorOccurred(error);
                 ex = find(id);
@@ -592,11 +606,12 @@ bool StreamableHttpTransport::processSseEvents(quint64 id, const QByteArray& chu
             return false;
     }
     if (overflowed) {
-        fail(ex, Error(Error::Kind::TooLarge,
-                       tr("The MCP server sent a message larger than the limit of %1. Raise the limit for this "
-                          "server if such messages are expected.")
-                           .arg(sizeText(maxMessageBytes())),
-                       ex->status, QStringLiteral("SSE event over %1 bytes").arg(maxMessageBytes())));
+        fail(ex,
+            Error(Error::Kind::TooLarge,
+                tr("The MCP server sent a message larger than the limit of %1. Raise the limit for this "
+                   "server if such messages are expected.")
+                    .arg(sizeText(maxMessageBytes())),
+                ex->status, QStringLiteral("SSE event over %1 bytes").arg(maxMessageBytes())));
         return false;
     }
     return true;
@@ -625,9 +640,9 @@ bool StreamableHttpTransport::deliver(quint64 id, const json& message)
     if (!ex)
         return false;
     if (!message.is_object()) {
-        fail(ex, Error(Error::Kind::Protocol,
-                       tr("The MCP server sent something that is not a JSON-RPC message."), ex->status,
-                       QStringLiteral("JSON type %1").arg(QString::fromLatin1(message.type_name()))));
+        fail(ex,
+            Error(Error::Kind::Protocol, tr("The MCP server sent something that is not a JSON-RPC message."),
+                ex->status, QStringLiteral("JSON type %1").arg(QString::fromLatin1(message.type_name()))));
         return false;
     }
     if (ex->isRequest && !message.contains("method") && (message.contains("result") || message.contains("error"))) {
@@ -672,15 +687,16 @@ void StreamableHttpTransport::onFinished(quint64 id)
             scheduleResume(ex, why);
             return;
         }
-        fail(ex, Error(Error::Kind::Connection,
-                       networkError == QNetworkReply::ConnectionRefusedError
-                           ? tr("Could not connect to the MCP server at %1: the connection was refused. Check that "
-                                "the server is running and the address is right.")
-                                 .arg(origin(m_endpoint))
-                           : tr("Lost the connection to the MCP server at %1 before it answered. Check the network "
-                                "and that the server is running.")
-                                 .arg(origin(m_endpoint)),
-                       0, why));
+        fail(ex,
+            Error(Error::Kind::Connection,
+                networkError == QNetworkReply::ConnectionRefusedError
+                    ? tr("Could not connect to the MCP server at %1: the connection was refused. Check that "
+                         "the server is running and the address is right.")
+                          .arg(origin(m_endpoint))
+                    : tr("Lost the connection to the MCP server at %1 before it answered. Check the network "
+                         "and that the server is running.")
+                          .arg(origin(m_endpoint)),
+                0, why));
         return;
     }
     if (ex->status < 200 || ex->status >= 300) {
@@ -695,27 +711,31 @@ void StreamableHttpTransport::onFinished(quint64 id)
         return;
     case Exchange::Mode::Empty:
         if (ex->kind == Post && ex->isRequest) {
-            fail(ex, Error(Error::Kind::Protocol,
-                           tr("The MCP server accepted the request but sent no answer (HTTP %1).").arg(ex->status),
-                           ex->status));
+            fail(ex,
+                Error(Error::Kind::Protocol,
+                    tr("The MCP server accepted the request but sent no answer (HTTP %1).").arg(ex->status),
+                    ex->status));
             return;
         }
         complete(ex);
         return;
     case Exchange::Mode::Json: {
         if (networkError != QNetworkReply::NoError) {
-            fail(ex, Error(Error::Kind::Connection,
-                           tr("The connection to the MCP server broke while its answer was arriving."), ex->status,
-                           reply->errorString()));
+            fail(ex,
+                Error(Error::Kind::Connection,
+                    tr("The connection to the MCP server broke while its answer was arriving."), ex->status,
+                    reply->errorString()));
             return;
         }
         QString parseError;
         const std::optional<json> body = parseJson(ex->buffer, &parseError);
         if (!body) {
-            fail(ex, Error(Error::Kind::Protocol,
-                           tr("The MCP server's answer is not valid JSON. The server is faulty; report this to its "
-                              "maintainers."),
-                           ex->status, parseError + QStringLiteral("; body: ") + bodyExcerpt(ex->buffer.left(kErrorBodyBytes))));
+            fail(ex,
+                Error(Error::Kind::Protocol,
+                    tr("The MCP server's answer is not valid JSON. The server is faulty; report this to its "
+                       "maintainers."),
+                    ex->status,
+                    parseError + QStringLiteral("; body: ") + bodyExcerpt(ex->buffer.left(kErrorBodyBytes))));
             return;
         }
         if (!deliverBody(id, *body))
@@ -724,8 +744,9 @@ void StreamableHttpTransport::onFinished(quint64 id)
         if (!ex)
             return;
         if (ex->isRequest && !ex->answered) {
-            fail(ex, Error(Error::Kind::Protocol,
-                           tr("The MCP server's answer did not contain a response to the request."), ex->status));
+            fail(ex,
+                Error(Error::Kind::Protocol, tr("The MCP server's answer did not contain a response to the request."),
+                    ex->status));
             return;
         }
         complete(ex);
@@ -761,10 +782,11 @@ void StreamableHttpTransport::streamEnded(Exchange* ex, const QString& why)
         scheduleResume(ex, why);
         return;
     }
-    fail(ex, Error(Error::Kind::Connection,
-                   tr("The MCP server's event stream ended before the answer arrived, and the server gave no way "
-                      "to resume it. Try again."),
-                   ex->status, why));
+    fail(ex,
+        Error(Error::Kind::Connection,
+            tr("The MCP server's event stream ended before the answer arrived, and the server gave no way "
+               "to resume it. Try again."),
+            ex->status, why));
 }
 
 void StreamableHttpTransport::scheduleResume(Exchange* ex, const QString& why)
@@ -776,14 +798,13 @@ void StreamableHttpTransport::scheduleResume(Exchange* ex, const QString& why)
     }
     if (ex->resumeAttempts >= m_maxResumeAttempts) {
         const Error error(Error::Kind::Connection,
-                          ex->kind == Listen
-                              ? tr("Lost the MCP server's event stream for server messages and could not reopen it "
-                                   "(%n attempt(s)).",
-                                   nullptr, ex->resumeAttempts)
-                              : tr("Lost the connection to the MCP server before the answer arrived, and %n "
-                                   "attempt(s) to resume failed. Try again.",
+            ex->kind == Listen ? tr("Lost the MCP server's event stream for server messages and could not reopen it "
+                                    "(%n attempt(s)).",
+                nullptr, ex->resumeAttempts)
+                               : tr("Lost the connection to the MCP server before the answer arrived, and %n "
+                                    "attempt(s) to resume failed. Try again.",
                                    nullptr, ex->resumeAttempts),
-                          ex->status, why);
+            ex->status, why);
         fail(ex, error);
         return;
     }
@@ -824,10 +845,11 @@ void StreamableHttpTransport::handleHttpError(Exchange* ex)
                 return;
         }
         if (Exchange* expired = find(id)) {
-            fail(expired, Error(Error::Kind::SessionExpired,
-                                tr("The MCP server no longer knows this session (HTTP 404). Connect again to start a "
-                                   "new session."),
-                                404));
+            fail(expired,
+                Error(Error::Kind::SessionExpired,
+                    tr("The MCP server no longer knows this session (HTTP 404). Connect again to start a "
+                       "new session."),
+                    404));
         }
         return;
     }
@@ -847,13 +869,14 @@ void StreamableHttpTransport::handleHttpError(Exchange* ex)
             scheduleResume(ex, QStringLiteral("HTTP %1").arg(status));
             return;
         }
-        fail(ex, Error(Error::Kind::Connection,
-                       ex->kind == Listen
-                           ? tr("The MCP server refused to reopen its event stream (HTTP %1).").arg(status)
-                           : tr("Lost the connection to the MCP server before the answer arrived, and the server "
-                                "refused to resume it (HTTP %1). Try again.")
-                                 .arg(status),
-                       status, QStringLiteral("HTTP %1; body: %2").arg(status).arg(bodyExcerpt(ex->buffer))));
+        fail(ex,
+            Error(Error::Kind::Connection,
+                ex->kind == Listen
+                    ? tr("The MCP server refused to reopen its event stream (HTTP %1).").arg(status)
+                    : tr("Lost the connection to the MCP server before the answer arrived, and the server "
+                         "refused to resume it (HTTP %1). Try again.")
+                          .arg(status),
+                status, QStringLiteral("HTTP %1; body: %2").arg(status).arg(bodyExcerpt(ex->buffer))));
         return;
     }
     fail(ex, httpStatusError(ex));
@@ -862,31 +885,34 @@ void StreamableHttpTransport::handleHttpError(Exchange* ex)
 Error StreamableHttpTransport::httpStatusError(const Exchange* ex) const
 {
     const int status = ex->status;
-    QString detail = QStringLiteral("HTTP %1 from %2 %3").arg(status).arg(QLatin1String(methodName(ex->kind)), redact::url(m_endpoint));
+    QString detail = QStringLiteral("HTTP %1 from %2 %3")
+                         .arg(status)
+                         .arg(QLatin1String(methodName(ex->kind)), redact::url(m_endpoint));
     const QString excerpt = bodyExcerpt(ex->buffer);
     if (!excerpt.isEmpty())
         detail += QStringLiteral("; body: ") + excerpt;
     if (status >= 500)
         return Error(Error::Kind::Connection,
-                     tr("The MCP server had a problem answering (HTTP %1). Try again later; if it keeps happening, "
-                        "check the server's logs.")
-                         .arg(status),
-                     status, detail);
+            tr("The MCP server had a problem answering (HTTP %1). Try again later; if it keeps happening, "
+               "check the server's logs.")
+                .arg(status),
+            status, detail);
     if (status == 408 || status == 429)
         return Error(Error::Kind::Connection,
-                     tr("The MCP server is busy or timed out (HTTP %1). Try again later.").arg(status), status, detail);
+            tr("The MCP server is busy or timed out (HTTP %1). Try again later.").arg(status), status, detail);
     if (status == 400)
         return Error(Error::Kind::Protocol,
-                     tr("The MCP server rejected the request as invalid (HTTP 400). The server may need a newer or "
-                        "older protocol version."),
-                     status, detail);
+            tr("The MCP server rejected the request as invalid (HTTP 400). The server may need a newer or "
+               "older protocol version."),
+            status, detail);
     if (status >= 300 && status < 400)
         return Error(Error::Kind::Protocol,
-                     tr("The MCP server redirected the request too often or without a target (HTTP %1). Check the "
-                        "server address.")
-                         .arg(status),
-                     status, detail);
-    return Error(Error::Kind::Protocol, tr("The MCP server refused the request (HTTP %1).").arg(status), status, detail);
+            tr("The MCP server redirected the request too often or without a target (HTTP %1). Check the "
+               "server address.")
+                .arg(status),
+            status, detail);
+    return Error(
+        Error::Kind::Protocol, tr("The MCP server refused the request (HTTP %1).").arg(status), status, detail);
 }
 
 void StreamableHttpTransport::handleAuthChallenge(Exchange* ex, int status)
@@ -906,20 +932,20 @@ void StreamableHttpTransport::handleAuthChallenge(Exchange* ex, int status)
                 const QString scope = sanitizedWord(challenge.scope);
                 message = scope.isEmpty()
                     ? T::tr("The access token lacks a permission the MCP server requires (HTTP 403, "
-                         "insufficient_scope). Sign in again and grant the requested access.")
+                            "insufficient_scope). Sign in again and grant the requested access.")
                     : T::tr("The access token lacks a permission the MCP server requires (HTTP 403, "
-                         "insufficient_scope). Required scope: %1. Sign in again and grant it.")
+                            "insufficient_scope). Required scope: %1. Sign in again and grant it.")
                           .arg(scope);
             } else {
                 message = T::tr("The MCP server refused access (HTTP 403). Your account may not be allowed to use "
-                             "this server.");
+                                "this server.");
             }
         } else if (!sentAuthorization) {
             message = T::tr("The MCP server requires sign-in (HTTP 401), but no access token was sent. Configure "
-                         "sign-in for this server.");
+                            "sign-in for this server.");
         } else if (challenge.error == QLatin1String("insufficient_claims")) {
             message = T::tr("The MCP server asks for a fresh sign-in with additional claims (HTTP 401, "
-                         "insufficient_claims). Sign in again.");
+                            "insufficient_claims). Sign in again.");
         } else {
             message = code.isEmpty()
                 ? T::tr("The MCP server did not accept the access token (HTTP 401). Sign in again.")
@@ -934,7 +960,8 @@ void StreamableHttpTransport::handleAuthChallenge(Exchange* ex, int status)
         return Error(Error::Kind::Auth, message, status, redact::text(detail));
     };
 
-    qCInfo(lcTransport).noquote() << "server answered" << status << (challenge.error.isEmpty() ? QString() : sanitizedWord(challenge.error, 64));
+    qCInfo(lcTransport).noquote() << "server answered" << status
+                                  << (challenge.error.isEmpty() ? QString() : sanitizedWord(challenge.error, 64));
     if (!m_tokenProvider || ex->authRetried) {
         fail(ex, describe());
         return;

@@ -13,8 +13,21 @@ bool isTchar(char c)
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
         return true;
     switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
         return true;
     default:
         return false;
@@ -28,12 +41,18 @@ bool isToken68Char(char c)
         || c == '_' || c == '~' || c == '+' || c == '/';
 }
 
-bool isWhitespace(char c) { return c == ' ' || c == '\t'; }
+bool isWhitespace(char c)
+{
+    return c == ' ' || c == '\t';
+}
 
 class Cursor
 {
 public:
-    explicit Cursor(const QByteArray& s) : m_s(s) {}
+    explicit Cursor(const QByteArray& s)
+        : m_s(s)
+    {
+    }
 
     bool atEnd() const { return m_pos >= m_s.size(); }
     char peek() const { return atEnd() ? '\0' : m_s.at(m_pos); }
@@ -220,7 +239,7 @@ QList<WwwAuthenticate::Challenge> WwwAuthenticate::parse(const QByteArray& heade
             QByteArray name;
             QString value;
             if (parseAuthParam(c, name, value)) {
-                challenge.params.append({name, value});
+                challenge.params.append({ name, value });
             } else if (!parseToken68(c, challenge.token68)) {
                 c.skipPastComma();
                 challenges.append(challenge);
@@ -242,7 +261,7 @@ QList<WwwAuthenticate::Challenge> WwwAuthenticate::parse(const QByteArray& heade
                 QByteArray name;
                 QString value;
                 if (parseAuthParam(c, name, value))
-                    challenge.params.append({name, value});
+                    challenge.params.append({ name, value });
                 else
                     c.skipPastComma(); // malformed parameter: drop it, keep the challenge
             }
@@ -276,7 +295,8 @@ AuthChallenge WwwAuthenticate::toAuthChallenge(int httpStatus, const QByteArray&
     if (!metadata.isEmpty()) {
         const QUrl url(metadata, QUrl::StrictMode);
         const QString scheme = url.scheme().toLower();
-        if (url.isValid() && !url.host().isEmpty() && (scheme == QLatin1String("https") || scheme == QLatin1String("http")))
+        if (url.isValid() && !url.host().isEmpty()
+            && (scheme == QLatin1String("https") || scheme == QLatin1String("http")))
             out.resourceMetadata = url;
     }
     return out;

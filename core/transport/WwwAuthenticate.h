@@ -18,9 +18,9 @@ class WwwAuthenticate
 public:
     struct Challenge
     {
-        QByteArray scheme;                          // as sent ("Bearer"); compare case-insensitively
-        QByteArray token68;                         // "Basic abc==" form; empty when params are used
-        QList<QPair<QByteArray, QString>> params;   // names lower-cased, values unquoted/unescaped
+        QByteArray scheme; // as sent ("Bearer"); compare case-insensitively
+        QByteArray token68; // "Basic abc==" form; empty when params are used
+        QList<QPair<QByteArray, QString>> params; // names lower-cased, values unquoted/unescaped
 
         bool isScheme(const QByteArray& name) const { return scheme.compare(name, Qt::CaseInsensitive) == 0; }
         bool hasParam(const QByteArray& name) const;

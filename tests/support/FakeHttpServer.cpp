@@ -21,21 +21,36 @@ constexpr qint64 kStreamHighWater = 128 * 1024; // write more only when less tha
 QByteArray reasonPhrase(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 307: return "Temporary Redirect";
-    case 308: return "Permanent Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+        return "OK";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 301:
+        return "Moved Permanently";
+    case 302:
+        return "Found";
+    case 307:
+        return "Temporary Redirect";
+    case 308:
+        return "Permanent Redirect";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Status";
     }
 }
 
@@ -209,7 +224,9 @@ struct FakeHttpServer::Connection
     QByteArray streamPrefix;
 };
 
-FakeHttpServer::FakeHttpServer(QObject* parent) : QObject(parent), m_server(new QTcpServer(this))
+FakeHttpServer::FakeHttpServer(QObject* parent)
+    : QObject(parent)
+    , m_server(new QTcpServer(this))
 {
     connect(m_server, &QTcpServer::newConnection, this, &FakeHttpServer::onNewConnection);
 }
@@ -327,7 +344,7 @@ void FakeHttpServer::tryParseRequest(Connection* c)
             continue;
         const QByteArray name = line.left(colon).trimmed();
         const QByteArray value = line.mid(colon + 1).trimmed();
-        request.headers.append({name, value});
+        request.headers.append({ name, value });
         if (name.compare("Content-Length", Qt::CaseInsensitive) == 0)
             contentLength = value.toLongLong();
     }
@@ -346,7 +363,7 @@ void FakeHttpServer::tryParseRequest(Connection* c)
     else if (m_handler)
         script = m_handler(request);
     else
-        script = Script::response(500, {{"Content-Type", "text/plain"}}, "no script for this request");
+        script = Script::response(500, { { "Content-Type", "text/plain" } }, "no script for this request");
 
     c->busy = true;
     c->steps = script.m_steps;
@@ -380,9 +397,9 @@ void FakeHttpServer::runSteps(Connection* c)
         case Script::Step::Type::Reset:
 #ifdef Q_OS_UNIX
             if (socket->socketDescriptor() >= 0) {
-                struct linger lingerOption = {1, 0};
+                struct linger lingerOption = { 1, 0 };
                 ::setsockopt(static_cast<int>(socket->socketDescriptor()), SOL_SOCKET, SO_LINGER, &lingerOption,
-                             sizeof(lingerOption));
+                    sizeof(lingerOption));
             }
 #endif
             socket->abort(); // disconnected() follows and removes the connection
@@ -413,7 +430,7 @@ void FakeHttpServer::pumpStream(Connection* c)
     if (!socket || !c->streaming)
         return;
     while (c->streamWritten < c->streamTotal && socket->bytesToWrite() < kStreamHighWater
-           && socket->state() == QAbstractSocket::ConnectedState) {
+        && socket->state() == QAbstractSocket::ConnectedState) {
         const qint64 size = qMin(kStreamPiece, c->streamTotal - c->streamWritten);
         QByteArray piece;
         if (c->streamWritten < c->streamPrefix.size())

@@ -34,8 +34,8 @@ public:
     struct Request
     {
         QByteArray method;
-        QByteArray path;     // with the query, as sent
-        Headers headers;     // in order, names as sent
+        QByteArray path; // with the query, as sent
+        Headers headers; // in order, names as sent
         QByteArray body;
         qint64 receivedAtMs = 0; // since the server started listening
         int connectionId = 0;
@@ -48,15 +48,15 @@ public:
     class Script
     {
     public:
-        Script& raw(QByteArray bytes);                            // exactly these bytes
-        Script& head(int status, Headers headers = {});           // status line + headers + blank line
-        Script& chunkedHead(int status, Headers headers = {});    // same, plus Transfer-Encoding: chunked
-        Script& chunk(QByteArray data);                           // one chunk of a chunked body
-        Script& lastChunk();                                      // "0\r\n\r\n"
+        Script& raw(QByteArray bytes); // exactly these bytes
+        Script& head(int status, Headers headers = {}); // status line + headers + blank line
+        Script& chunkedHead(int status, Headers headers = {}); // same, plus Transfer-Encoding: chunked
+        Script& chunk(QByteArray data); // one chunk of a chunked body
+        Script& lastChunk(); // "0\r\n\r\n"
         Script& delay(int ms);
-        Script& close();                                          // flush, then close the connection
-        Script& reset();                                          // abort the connection (RST)
-        Script& hang();                                           // answer nothing more, keep the connection
+        Script& close(); // flush, then close the connection
+        Script& reset(); // abort the connection (RST)
+        Script& hang(); // answer nothing more, keep the connection
         // A body of totalBytes (prefix, then 'a's) written in pieces only as the peer reads
         // them (back-pressure). The server records how much went out (streamBytesWritten()).
         Script& streamBody(qint64 totalBytes, QByteArray prefix = {}, bool chunked = false);

@@ -44,7 +44,7 @@ Result parseInPieces(const QList<QByteArray>& pieces)
 
 Result parseWhole(const QByteArray& stream)
 {
-    return parseInPieces({stream});
+    return parseInPieces({ stream });
 }
 
 // Exercises BOM, comments, CRLF/LF/CR, multi-line data, a field without colon, the single
@@ -107,23 +107,27 @@ private slots:
         const QByteArray& s = referenceStream();
         const QStringList expected = referenceEvents();
         for (qsizetype i = 0; i <= s.size(); ++i) {
-            const Result r = parseInPieces({s.left(i), s.mid(i)});
+            const Result r = parseInPieces({ s.left(i), s.mid(i) });
             if (r.events != expected || r.end != SseParser::StreamEnd::Clean || r.lastEventId != QLatin1String("7")
                 || r.retry != 1500)
-                QFAIL(qPrintable(QStringLiteral("split at %1 gives %2").arg(i).arg(r.events.join(QLatin1String(" / ")))));
+                QFAIL(
+                    qPrintable(QStringLiteral("split at %1 gives %2").arg(i).arg(r.events.join(QLatin1String(" / ")))));
         }
     }
 
     void everyThreeWaySplit()
     {
         const QByteArray s("\xEF\xBB\xBFid: 9\r\ndata: a\r\ndata: b\r\r: c\ndata: x\n\n");
-        const QStringList expected{QStringLiteral("9|message|a\\nb|-"), QStringLiteral("9|message|x|-")};
+        const QStringList expected { QStringLiteral("9|message|a\\nb|-"), QStringLiteral("9|message|x|-") };
         QCOMPARE(parseWhole(s).events, expected);
         for (qsizetype i = 0; i <= s.size(); ++i) {
             for (qsizetype j = i; j <= s.size(); ++j) {
-                const Result r = parseInPieces({s.left(i), s.mid(i, j - i), s.mid(j)});
+                const Result r = parseInPieces({ s.left(i), s.mid(i, j - i), s.mid(j) });
                 if (r.events != expected || r.end != SseParser::StreamEnd::Clean)
-                    QFAIL(qPrintable(QStringLiteral("split at %1,%2 gives %3").arg(i).arg(j).arg(r.events.join(QLatin1String(" / ")))));
+                    QFAIL(qPrintable(QStringLiteral("split at %1,%2 gives %3")
+                                         .arg(i)
+                                         .arg(j)
+                                         .arg(r.events.join(QLatin1String(" / ")))));
             }
         }
     }
@@ -149,7 +153,7 @@ private slots:
     {
         QFETCH(QByteArray, stream);
         const Result r = parseWhole(stream);
-        QCOMPARE(r.events, (QStringList{QStringLiteral("|message|a\\nb|-"), QStringLiteral("2|message|c|-")}));
+        QCOMPARE(r.events, (QStringList { QStringLiteral("|message|a\\nb|-"), QStringLiteral("2|message|c|-") }));
         QCOMPARE(r.end, SseParser::StreamEnd::Clean);
     }
 
@@ -157,8 +161,8 @@ private slots:
     {
         // "data: a\r" + "\n" + "data: b\r\n\r\n": the split CRLF must stay one line end, else the
         // event would be dispatched early as "a" and "b" separately.
-        const Result r = parseInPieces({"data: a\r", "\ndata: b\r\n", "\r", "\n"});
-        QCOMPARE(r.events, QStringList{QStringLiteral("|message|a\\nb|-")});
+        const Result r = parseInPieces({ "data: a\r", "\ndata: b\r\n", "\r", "\n" });
+        QCOMPARE(r.events, QStringList { QStringLiteral("|message|a\\nb|-") });
     }
 
     void fields_data()
@@ -167,26 +171,47 @@ private slots:
         QTest::addColumn<QStringList>("events");
         QTest::addColumn<QString>("lastEventId");
         QTest::addColumn<qint64>("retry");
-        QTest::newRow("comment only") << QByteArray(": hello\n\n") << QStringList{} << QString() << qint64(-1);
-        QTest::newRow("one leading space stripped") << QByteArray("data:  x\n\n") << QStringList{QStringLiteral("|message| x|-")} << QString() << qint64(-1);
-        QTest::newRow("no space") << QByteArray("data:x\n\n") << QStringList{QStringLiteral("|message|x|-")} << QString() << qint64(-1);
-        QTest::newRow("field without colon") << QByteArray("data\n\n") << QStringList{QStringLiteral("|message||-")} << QString() << qint64(-1);
-        QTest::newRow("empty data field dispatches") << QByteArray("id: p1\ndata:\n\n") << QStringList{QStringLiteral("p1|message||-")} << QStringLiteral("p1") << qint64(-1);
-        QTest::newRow("no data no dispatch") << QByteArray("id: 3\nevent: x\n\n") << QStringList{} << QStringLiteral("3") << qint64(-1);
-        QTest::newRow("event type resets") << QByteArray("event: a\n\ndata: d\n\n") << QStringList{QStringLiteral("|message|d|-")} << QString() << qint64(-1);
-        QTest::newRow("id with NUL ignored") << QByteArray("id: 1\n\nid: x\0y\ndata: d\n\n", 26) << QStringList{QStringLiteral("1|message|d|-")} << QStringLiteral("1") << qint64(-1);
-        QTest::newRow("empty id resets") << QByteArray("id: 1\n\nid\ndata: d\n\n") << QStringList{QStringLiteral("|message|d|-")} << QString() << qint64(-1);
-        QTest::newRow("id persists") << QByteArray("id: 4\ndata: a\n\ndata: b\n\n") << QStringList{QStringLiteral("4|message|a|-"), QStringLiteral("4|message|b|-")} << QStringLiteral("4") << qint64(-1);
-        QTest::newRow("retry digits") << QByteArray("retry: 250\n\n") << QStringList{} << QString() << qint64(250);
-        QTest::newRow("retry with space") << QByteArray("retry: 250 \n\n") << QStringList{} << QString() << qint64(-1);
-        QTest::newRow("retry negative") << QByteArray("retry: -5\n\n") << QStringList{} << QString() << qint64(-1);
-        QTest::newRow("retry empty") << QByteArray("retry:\n\n") << QStringList{} << QString() << qint64(-1);
-        QTest::newRow("retry in event") << QByteArray("retry: 9\ndata: a\n\n") << QStringList{QStringLiteral("|message|a|9")} << QString() << qint64(9);
-        QTest::newRow("unknown field") << QByteArray("foo: bar\ndata: a\n\n") << QStringList{QStringLiteral("|message|a|-")} << QString() << qint64(-1);
-        QTest::newRow("field name is case-sensitive") << QByteArray("Data: a\n\n") << QStringList{} << QString() << qint64(-1);
-        QTest::newRow("colon in value") << QByteArray("data: a:b: c\n\n") << QStringList{QStringLiteral("|message|a:b: c|-")} << QString() << qint64(-1);
-        QTest::newRow("BOM only at start") << QByteArray("data: x\n\n\xEF\xBB\xBF" "data: y\n\n") << QStringList{QStringLiteral("|message|x|-")} << QString() << qint64(-1);
-        QTest::newRow("two BOMs: second is content") << QByteArray("\xEF\xBB\xBF\xEF\xBB\xBF" "data: y\n\n") << QStringList{} << QString() << qint64(-1);
+        QTest::newRow("comment only") << QByteArray(": hello\n\n") << QStringList {} << QString() << qint64(-1);
+        QTest::newRow("one leading space stripped")
+            << QByteArray("data:  x\n\n") << QStringList { QStringLiteral("|message| x|-") } << QString() << qint64(-1);
+        QTest::newRow("no space") << QByteArray("data:x\n\n") << QStringList { QStringLiteral("|message|x|-") }
+                                  << QString() << qint64(-1);
+        QTest::newRow("field without colon")
+            << QByteArray("data\n\n") << QStringList { QStringLiteral("|message||-") } << QString() << qint64(-1);
+        QTest::newRow("empty data field dispatches")
+            << QByteArray("id: p1\ndata:\n\n") << QStringList { QStringLiteral("p1|message||-") }
+            << QStringLiteral("p1") << qint64(-1);
+        QTest::newRow("no data no dispatch")
+            << QByteArray("id: 3\nevent: x\n\n") << QStringList {} << QStringLiteral("3") << qint64(-1);
+        QTest::newRow("event type resets") << QByteArray("event: a\n\ndata: d\n\n")
+                                           << QStringList { QStringLiteral("|message|d|-") } << QString() << qint64(-1);
+        QTest::newRow("id with NUL ignored")
+            << QByteArray("id: 1\n\nid: x\0y\ndata: d\n\n", 26) << QStringList { QStringLiteral("1|message|d|-") }
+            << QStringLiteral("1") << qint64(-1);
+        QTest::newRow("empty id resets") << QByteArray("id: 1\n\nid\ndata: d\n\n")
+                                         << QStringList { QStringLiteral("|message|d|-") } << QString() << qint64(-1);
+        QTest::newRow("id persists") << QByteArray("id: 4\ndata: a\n\ndata: b\n\n")
+                                     << QStringList { QStringLiteral("4|message|a|-"), QStringLiteral("4|message|b|-") }
+                                     << QStringLiteral("4") << qint64(-1);
+        QTest::newRow("retry digits") << QByteArray("retry: 250\n\n") << QStringList {} << QString() << qint64(250);
+        QTest::newRow("retry with space") << QByteArray("retry: 250 \n\n") << QStringList {} << QString() << qint64(-1);
+        QTest::newRow("retry negative") << QByteArray("retry: -5\n\n") << QStringList {} << QString() << qint64(-1);
+        QTest::newRow("retry empty") << QByteArray("retry:\n\n") << QStringList {} << QString() << qint64(-1);
+        QTest::newRow("retry in event") << QByteArray("retry: 9\ndata: a\n\n")
+                                        << QStringList { QStringLiteral("|message|a|9") } << QString() << qint64(9);
+        QTest::newRow("unknown field") << QByteArray("foo: bar\ndata: a\n\n")
+                                       << QStringList { QStringLiteral("|message|a|-") } << QString() << qint64(-1);
+        QTest::newRow("field name is case-sensitive")
+            << QByteArray("Data: a\n\n") << QStringList {} << QString() << qint64(-1);
+        QTest::newRow("colon in value") << QByteArray("data: a:b: c\n\n")
+                                        << QStringList { QStringLiteral("|message|a:b: c|-") } << QString()
+                                        << qint64(-1);
+        QTest::newRow("BOM only at start") << QByteArray("data: x\n\n\xEF\xBB\xBF"
+                                                         "data: y\n\n")
+                                           << QStringList { QStringLiteral("|message|x|-") } << QString() << qint64(-1);
+        QTest::newRow("two BOMs: second is content") << QByteArray("\xEF\xBB\xBF\xEF\xBB\xBF"
+                                                                   "data: y\n\n")
+                                                     << QStringList {} << QString() << qint64(-1);
     }
     void fields()
     {

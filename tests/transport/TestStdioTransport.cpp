@@ -13,7 +13,7 @@ const QString kFakeServer = QStringLiteral(FAKE_STDIO_SERVER);
 
 json request(int id, const char* method = "tools/list")
 {
-    return json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", {{"n", id}}}};
+    return json { { "jsonrpc", "2.0" }, { "id", id }, { "method", method }, { "params", { { "n", id } } } };
 }
 
 struct Recorder
@@ -21,7 +21,9 @@ struct Recorder
     explicit Recorder(StdioTransport* t)
     {
         QObject::connect(t, &Transport::messageReceived, t, [this](const json& m) { messages.append(m); });
-        QObject::connect(t, &Transport::sendFailed, t, [this](const json& id, const Error& e) { failures.append({id, e}); });
+        QObject::connect(t, &Transport::sendFailed, t, [this](const json& id, const Error& e) {
+            failures.append({ id, e });
+        });
         QObject::connect(t, &Transport::errorOccurred, t, [this](const Error& e) { errors.append(e); });
         QObject::connect(t, &Transport::closed, t, [this] { ++closed; });
         QObject::connect(t, &Transport::started, t, [this] { ++started; });
@@ -61,7 +63,7 @@ private slots:
 
     void initializeAndEcho()
     {
-        StdioTransport t(kFakeServer, {QStringLiteral("echo")});
+        StdioTransport t(kFakeServer, { QStringLiteral("echo") });
         Recorder rec(&t);
         t.start();
         QTRY_COMPARE(rec.started, 1);
@@ -69,7 +71,7 @@ private slots:
         t.send(request(1, "initialize"));
         QTRY_VERIFY(rec.hasAnswer(1));
         QCOMPARE(qs(rec.answer(1)["result"]["serverInfo"], "name"), QStringLiteral("fake-stdio"));
-        t.send(json{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
+        t.send(json { { "jsonrpc", "2.0" }, { "method", "notifications/initialized" } });
         t.send(request(2));
         QTRY_VERIFY(rec.hasAnswer(2));
         QCOMPARE(rec.answer(2)["result"]["echo"]["n"], json(2));
@@ -79,7 +81,7 @@ private slots:
 
     void cleanShutdownByClosingStdin()
     {
-        StdioTransport t(kFakeServer, {QStringLiteral("echo")});
+        StdioTransport t(kFakeServer, { QStringLiteral("echo") });
         Recorder rec(&t);
         t.start();
         QTRY_COMPARE(rec.started, 1);
@@ -97,7 +99,7 @@ private slots:
 
     void stubbornServerIsTerminatedThenKilled()
     {
-        StdioTransport t(kFakeServer, {QStringLiteral("stubborn")});
+        StdioTransport t(kFakeServer, { QStringLiteral("stubborn") });
         t.setShutdownTimeouts(100, 100);
         Recorder rec(&t);
         t.start();
@@ -110,7 +112,7 @@ private slots:
 
     void readsLinesWrittenInPieces()
     {
-        StdioTransport t(kFakeServer, {QStringLiteral("split")});
+        StdioTransport t(kFakeServer, { QStringLiteral("split") });
         Recorder rec(&t);
         t.start();
         t.send(request(1));
@@ -122,7 +124,7 @@ private slots:
 
     void garbageLineIsReportedAndSkipped()
     {
-        StdioTransport t(kFakeServer, {QStringLiteral("garbage")});
+        StdioTransport t(kFakeServer, { QStringLiteral("garbage") });
         Recorder rec(&t);
         t.start();
         QTRY_COMPARE(rec.errors.size(), 1);
@@ -135,7 +137,7 @@ private slots:
 
     void programNotFound()
     {
-        StdioTransport t(QStringLiteral("lanyard-no-such-server-xyz"), {QStringLiteral("--stdio")});
+        StdioTransport t(QStringLiteral("lanyard-no-such-server-xyz"), { QStringLiteral("--stdio") });
         Recorder rec(&t);
         t.start();
         QTRY_COMPARE(rec.errors.size(), 1);
@@ -165,7 +167,7 @@ private slots:
 
     void exitImmediatelyReportsCodeAndLog()
     {
-        StdioTransport t(kFakeServer, {QStringLiteral("exit")});
+        StdioTransport t(kFakeServer, { QStringLiteral("exit") });
         Recorder rec(&t);
         t.start();
         QTRY_COMPARE(rec.closed, 1);
@@ -180,7 +182,7 @@ private slots:
 
     void crashReportsSignal()
     {
-        StdioTransport t(kFakeServer, {QStringLiteral("crash")});
+        StdioTransport t(kFakeServer, { QStringLiteral("crash") });
         Recorder rec(&t);
         t.start();
         QTRY_COMPARE(rec.closed, 1);
@@ -192,18 +194,19 @@ private slots:
 
     void stderrIsKeptAndEmitted()
     {
-        StdioTransport t(kFakeServer, {QStringLiteral("stderr"), QStringLiteral("3")});
+        StdioTransport t(kFakeServer, { QStringLiteral("stderr"), QStringLiteral("3") });
         Recorder rec(&t);
         t.start();
         QTRY_COMPARE(rec.logLines.size(), 3);
-        QCOMPARE(rec.logLines, (QStringList{QStringLiteral("log line 1"), QStringLiteral("log line 2"), QStringLiteral("log line 3")}));
+        QCOMPARE(rec.logLines,
+            (QStringList { QStringLiteral("log line 1"), QStringLiteral("log line 2"), QStringLiteral("log line 3") }));
         QVERIFY(t.serverLog().contains(QLatin1String("log line 2")));
         QCOMPARE(rec.errors.size(), 0); // stderr output is not an error
     }
 
     void stderrRingIsBounded()
     {
-        StdioTransport t(kFakeServer, {QStringLiteral("stderr"), QStringLiteral("20000")});
+        StdioTransport t(kFakeServer, { QStringLiteral("stderr"), QStringLiteral("20000") });
         Recorder rec(&t);
         t.start();
         QTRY_COMPARE_WITH_TIMEOUT(rec.logLines.size(), 20000, 10000);
@@ -215,7 +218,7 @@ private slots:
 
     void hugeLineIsDroppedAndTheNextOneRead()
     {
-        StdioTransport t(kFakeServer, {QStringLiteral("huge"), QString::number(3 * 1024 * 1024)});
+        StdioTransport t(kFakeServer, { QStringLiteral("huge"), QString::number(3 * 1024 * 1024) });
         t.setMaxMessageBytes(1024 * 1024);
         Recorder rec(&t);
         t.start();
@@ -232,8 +235,8 @@ private slots:
     void environmentAndWorkingDirectory()
     {
         QTemporaryDir dir;
-        StdioTransport t(kFakeServer, {QStringLiteral("env"), QStringLiteral("LANYARD_TEST_VALUE")});
-        t.setEnvironmentAdditions({{QStringLiteral("LANYARD_TEST_VALUE"), QStringLiteral("hello-env")}});
+        StdioTransport t(kFakeServer, { QStringLiteral("env"), QStringLiteral("LANYARD_TEST_VALUE") });
+        t.setEnvironmentAdditions({ { QStringLiteral("LANYARD_TEST_VALUE"), QStringLiteral("hello-env") } });
         t.setWorkingDirectory(dir.path());
         Recorder rec(&t);
         t.start();
@@ -246,7 +249,7 @@ private slots:
 
     void sendAfterCloseFails()
     {
-        StdioTransport t(kFakeServer, {QStringLiteral("echo")});
+        StdioTransport t(kFakeServer, { QStringLiteral("echo") });
         Recorder rec(&t);
         t.start();
         QTRY_COMPARE(rec.started, 1);

@@ -18,17 +18,17 @@ const QByteArray kNewToken = "new-token-4d8e6a0f52";
 
 json request(int id, const char* method = "tools/list")
 {
-    return json{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", json::object()}};
+    return json { { "jsonrpc", "2.0" }, { "id", id }, { "method", method }, { "params", json::object() } };
 }
 
 json notification(const char* method = "notifications/initialized")
 {
-    return json{{"jsonrpc", "2.0"}, {"method", method}};
+    return json { { "jsonrpc", "2.0" }, { "method", method } };
 }
 
 QByteArray answerBody(int id)
 {
-    return dumpJson(json{{"jsonrpc", "2.0"}, {"id", id}, {"result", {{"ok", true}}}});
+    return dumpJson(json { { "jsonrpc", "2.0" }, { "id", id }, { "result", { { "ok", true } } } });
 }
 
 QByteArray sseEvent(const QByteArray& data, const QByteArray& id = {})
@@ -46,7 +46,9 @@ struct Recorder
     explicit Recorder(Transport* t)
     {
         QObject::connect(t, &Transport::messageReceived, t, [this](const json& m) { messages.append(m); });
-        QObject::connect(t, &Transport::sendFailed, t, [this](const json& id, const Error& e) { failures.append({id, e}); });
+        QObject::connect(t, &Transport::sendFailed, t, [this](const json& id, const Error& e) {
+            failures.append({ id, e });
+        });
         QObject::connect(t, &Transport::errorOccurred, t, [this](const Error& e) { errors.append(e); });
         QObject::connect(t, &Transport::sessionExpired, t, [this] { ++sessionExpired; });
         QObject::connect(t, &Transport::closed, t, [this] { ++closed; });
@@ -84,7 +86,9 @@ public:
     {
         ++headersCalls;
         // Asynchronous, like a real provider that may refresh first.
-        QTimer::singleShot(1, this, [this, callback] { callback({{"Authorization", "Bearer " + token}}, Error()); });
+        QTimer::singleShot(1, this, [this, callback] {
+            callback({ { "Authorization", "Bearer " + token } }, Error());
+        });
     }
     void handleChallenge(const AuthChallenge& challenge, std::function<void(bool, const Error&)> callback) override
     {
@@ -154,11 +158,12 @@ private slots:
     {
         FakeHttpServer server;
         QVERIFY(server.listen());
-        const QByteArray stream = "id: s1\r\ndata:\r\n\r\n" + sseEvent(dumpJson(notification("notifications/progress")), "s2")
-            + ": keep-alive\n\n" + sseEvent(answerBody(2), "s3");
+        const QByteArray stream = "id: s1\r\ndata:\r\n\r\n"
+            + sseEvent(dumpJson(notification("notifications/progress")), "s2") + ": keep-alive\n\n"
+            + sseEvent(answerBody(2), "s3");
         // Cut everywhere awkward: inside "data", between CR and LF, inside the JSON.
         QList<QByteArray> pieces;
-        const QList<qsizetype> cuts{3, 8, 14, 15, 40, 41, 90, stream.size() - 3};
+        const QList<qsizetype> cuts { 3, 8, 14, 15, 40, 41, 90, stream.size() - 3 };
         qsizetype from = 0;
         for (const qsizetype cut : cuts) {
             pieces.append(stream.mid(from, cut - from));
@@ -181,7 +186,7 @@ private slots:
         FakeHttpServer server;
         QVERIFY(server.listen());
         Script script;
-        script.chunkedHead(200, {{"Content-Type", "text/event-stream"}})
+        script.chunkedHead(200, { { "Content-Type", "text/event-stream" } })
             .chunk(sseEvent(dumpJson(notification("notifications/progress"))))
             .hang();
         server.enqueue(script);
@@ -203,7 +208,7 @@ private slots:
         StreamableHttpTransport t(server.url());
         Recorder rec(&t);
         t.send(notification());
-        t.send(json{{"jsonrpc", "2.0"}, {"id", 99}, {"result", json::object()}}); // a response to the server
+        t.send(json { { "jsonrpc", "2.0" }, { "id", 99 }, { "result", json::object() } }); // a response to the server
         QTRY_COMPARE(server.requestCount(), 2);
         QTRY_COMPARE(t.activeExchangeCount(), 0);
         QCOMPARE(rec.failures.size(), 0);
@@ -215,12 +220,12 @@ private slots:
     {
         FakeHttpServer server;
         QVERIFY(server.listen());
-        server.enqueue(Script::json(answerBody(1), {{"Mcp-Session-Id", "sess-0123456789"}}));
+        server.enqueue(Script::json(answerBody(1), { { "Mcp-Session-Id", "sess-0123456789" } }));
         server.setHandler([](const FakeHttpServer::Request& r) {
             return r.body.contains("\"id\"") ? Script::json(answerBody(2)) : Script::accepted();
         });
         StreamableHttpTransport t(server.url());
-        t.setExtraHeaders({{"X-Tenant", "contoso"}});
+        t.setExtraHeaders({ { "X-Tenant", "contoso" } });
         Recorder rec(&t);
         t.send(request(1, "initialize"));
         QTRY_VERIFY(rec.hasAnswer(1));
@@ -244,7 +249,7 @@ private slots:
     {
         FakeHttpServer server;
         QVERIFY(server.listen());
-        server.enqueue(Script::json(answerBody(1), {{"Mcp-Session-Id", "bad id with spaces"}}));
+        server.enqueue(Script::json(answerBody(1), { { "Mcp-Session-Id", "bad id with spaces" } }));
         StreamableHttpTransport t(server.url());
         Recorder rec(&t);
         t.send(request(1, "initialize"));
@@ -256,9 +261,9 @@ private slots:
     {
         FakeHttpServer server;
         QVERIFY(server.listen());
-        server.enqueue(Script::json(answerBody(1), {{"Mcp-Session-Id", "sess-A"}}));
-        server.enqueue(Script::response(404, {{"Content-Type", "text/plain"}}, "session not found"));
-        server.enqueue(Script::json(answerBody(3), {{"Mcp-Session-Id", "sess-B"}}));
+        server.enqueue(Script::json(answerBody(1), { { "Mcp-Session-Id", "sess-A" } }));
+        server.enqueue(Script::response(404, { { "Content-Type", "text/plain" } }, "session not found"));
+        server.enqueue(Script::json(answerBody(3), { { "Mcp-Session-Id", "sess-B" } }));
         StreamableHttpTransport t(server.url());
         Recorder rec(&t);
         t.send(request(1, "initialize"));
@@ -301,7 +306,7 @@ private slots:
         QFETCH(int, deleteStatus);
         FakeHttpServer server;
         QVERIFY(server.listen());
-        server.enqueue(Script::json(answerBody(1), {{"Mcp-Session-Id", "sess-del"}}));
+        server.enqueue(Script::json(answerBody(1), { { "Mcp-Session-Id", "sess-del" } }));
         server.enqueue(Script::response(deleteStatus));
         StreamableHttpTransport t(server.url());
         Recorder rec(&t);
@@ -335,7 +340,7 @@ private slots:
     {
         FakeHttpServer server;
         QVERIFY(server.listen());
-        server.enqueue(Script::json(answerBody(1), {{"Mcp-Session-Id", "sess-x"}}));
+        server.enqueue(Script::json(answerBody(1), { { "Mcp-Session-Id", "sess-x" } }));
         server.enqueue(Script::never());
         StreamableHttpTransport t(server.url());
         t.setCloseTimeoutMs(200);
@@ -353,12 +358,12 @@ private slots:
         // The POST stream: a priming event with an id and retry, then the connection closes
         // without the answer (the server "polls" us).
         Script post;
-        post.chunkedHead(200, {{"Content-Type", "text/event-stream"}})
+        post.chunkedHead(200, { { "Content-Type", "text/event-stream" } })
             .chunk("retry: 300\nid: ev-1\ndata:\n\n")
             .chunk(sseEvent(dumpJson(notification("notifications/progress")), "ev-2"))
             .lastChunk();
         server.enqueue(post);
-        server.enqueue(Script::sse({sseEvent(answerBody(7), "ev-3")}));
+        server.enqueue(Script::sse({ sseEvent(answerBody(7), "ev-3") }));
         StreamableHttpTransport t(server.url());
         Recorder rec(&t);
         t.send(request(7));
@@ -380,13 +385,13 @@ private slots:
         FakeHttpServer server;
         QVERIFY(server.listen());
         Script post;
-        post.chunkedHead(200, {{"Content-Type", "text/event-stream"}})
+        post.chunkedHead(200, { { "Content-Type", "text/event-stream" } })
             .chunk("retry: 20\n" + sseEvent(dumpJson(notification("notifications/progress")), "p-1"))
             .chunk("data: {\"jsonrpc\":\"2.0\",\"id\":8,\"res")
             .delay(20)
             .reset();
         server.enqueue(post);
-        server.enqueue(Script::sse({sseEvent(answerBody(8), "p-2")}));
+        server.enqueue(Script::sse({ sseEvent(answerBody(8), "p-2") }));
         StreamableHttpTransport t(server.url());
         Recorder rec(&t);
         t.send(request(8));
@@ -400,7 +405,9 @@ private slots:
         FakeHttpServer server;
         QVERIFY(server.listen());
         Script post;
-        post.chunkedHead(200, {{"Content-Type", "text/event-stream"}}).chunk("retry: 20\nid: r-1\ndata:\n\n").lastChunk();
+        post.chunkedHead(200, { { "Content-Type", "text/event-stream" } })
+            .chunk("retry: 20\nid: r-1\ndata:\n\n")
+            .lastChunk();
         server.enqueue(post);
         server.setHandler([](const FakeHttpServer::Request&) { return Script::response(503); });
         StreamableHttpTransport t(server.url());
@@ -423,7 +430,9 @@ private slots:
         FakeHttpServer server;
         QVERIFY(server.listen());
         Script post;
-        post.chunkedHead(200, {{"Content-Type", "text/event-stream"}}).chunk("retry: 10\nid: q-1\ndata:\n\n").lastChunk();
+        post.chunkedHead(200, { { "Content-Type", "text/event-stream" } })
+            .chunk("retry: 10\nid: q-1\ndata:\n\n")
+            .lastChunk();
         server.enqueue(post);
         server.enqueue(Script::response(405));
         StreamableHttpTransport t(server.url());
@@ -461,23 +470,49 @@ private slots:
         QFETCH(int, code);
         FakeHttpServer server;
         QVERIFY(server.listen());
-        const FakeHttpServer::Headers sseHead{{"Content-Type", "text/event-stream"}};
+        const FakeHttpServer::Headers sseHead { { "Content-Type", "text/event-stream" } };
         Script failing;
         switch (script) {
-        case 0: failing = Script::response(200, {{"Content-Type", "text/html"}}, "<html>hi</html>"); break;
-        case 1: failing = Script::json("{\"jsonrpc\":\"2.0\",\"id\":1,"); break;
-        case 2: failing = Script::json("{\"error\":\"boom\"}", {}, 500); break;
-        case 3: failing = Script::response(400, {{"Content-Type", "text/plain"}}, "bad version"); break;
-        case 4: failing = Script::accepted(); break;
-        case 5: failing = Script::json(dumpJson(notification("notifications/message"))); break;
-        case 6: failing = Script().chunkedHead(200, sseHead).chunk("data: {\"jsonrpc\"").delay(20).reset(); break;
-        case 7:
-            failing = Script().head(200, {{"Content-Type", "application/json"}, {"Content-Length", "100"}}).raw("{\"jsonrpc\":").delay(20).reset();
+        case 0:
+            failing = Script::response(200, { { "Content-Type", "text/html" } }, "<html>hi</html>");
             break;
-        case 8: failing = Script::sse({sseEvent(dumpJson(notification("notifications/message")))}); break;
-        case 9: failing = Script::sse({sseEvent("{not json")}); break;
-        case 10: failing = Script().delay(20).close(); break; // Qt itself resends once on such an EOF
-        case 11: failing = Script::json("42"); break;
+        case 1:
+            failing = Script::json("{\"jsonrpc\":\"2.0\",\"id\":1,");
+            break;
+        case 2:
+            failing = Script::json("{\"error\":\"boom\"}", {}, 500);
+            break;
+        case 3:
+            failing = Script::response(400, { { "Content-Type", "text/plain" } }, "bad version");
+            break;
+        case 4:
+            failing = Script::accepted();
+            break;
+        case 5:
+            failing = Script::json(dumpJson(notification("notifications/message")));
+            break;
+        case 6:
+            failing = Script().chunkedHead(200, sseHead).chunk("data: {\"jsonrpc\"").delay(20).reset();
+            break;
+        case 7:
+            failing = Script()
+                          .head(200, { { "Content-Type", "application/json" }, { "Content-Length", "100" } })
+                          .raw("{\"jsonrpc\":")
+                          .delay(20)
+                          .reset();
+            break;
+        case 8:
+            failing = Script::sse({ sseEvent(dumpJson(notification("notifications/message"))) });
+            break;
+        case 9:
+            failing = Script::sse({ sseEvent("{not json") });
+            break;
+        case 10:
+            failing = Script().delay(20).close();
+            break; // Qt itself resends once on such an EOF
+        case 11:
+            failing = Script::json("42");
+            break;
         }
         server.setHandler([failing](const FakeHttpServer::Request& r) {
             return r.body.contains("\"id\":2") ? Script::json(answerBody(2)) : failing;
@@ -506,8 +541,8 @@ private slots:
         FakeHttpServer server;
         QVERIFY(server.listen());
         const QByteArray jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlX3ZhbHVlX2hlcmU";
-        server.enqueue(Script::response(502, {{"Content-Type", "text/plain"}},
-                                        "upstream db-17.internal failed for token " + jwt));
+        server.enqueue(Script::response(
+            502, { { "Content-Type", "text/plain" } }, "upstream db-17.internal failed for token " + jwt));
         StreamableHttpTransport t(server.url());
         Recorder rec(&t);
         t.send(request(1));
@@ -518,7 +553,7 @@ private slots:
         QVERIFY(!e.message.contains(QLatin1String("db-17")));
         QVERIFY(e.message.contains(QLatin1String("502")));
         QVERIFY(e.detail.contains(QLatin1String("db-17.internal"))); // the excerpt is in the detail...
-        QVERIFY(!e.detail.contains(QString::fromLatin1(jwt)));      // ...redacted
+        QVERIFY(!e.detail.contains(QString::fromLatin1(jwt))); // ...redacted
     }
 
     void connectionRefused()
@@ -570,13 +605,19 @@ private slots:
         Script script;
         switch (variant) {
         case 0:
-            script.head(200, {{"Content-Type", "application/json"}, {"Content-Length", QByteArray::number(total)}})
+            script
+                .head(200, { { "Content-Type", "application/json" }, { "Content-Length", QByteArray::number(total) } })
                 .streamBody(total, jsonPrefix);
             break;
-        case 1: script.chunkedHead(200, {{"Content-Type", "application/json"}}).streamBody(total, jsonPrefix, true); break;
-        case 2: script.head(200, {{"Content-Type", "application/json"}}).streamBody(total, jsonPrefix).close(); break;
+        case 1:
+            script.chunkedHead(200, { { "Content-Type", "application/json" } }).streamBody(total, jsonPrefix, true);
+            break;
+        case 2:
+            script.head(200, { { "Content-Type", "application/json" } }).streamBody(total, jsonPrefix).close();
+            break;
         case 3:
-            script.chunkedHead(200, {{"Content-Type", "text/event-stream"}}).streamBody(total, "id: big\ndata: " + jsonPrefix, true);
+            script.chunkedHead(200, { { "Content-Type", "text/event-stream" } })
+                .streamBody(total, "id: big\ndata: " + jsonPrefix, true);
             break;
         }
         server.enqueue(script);
@@ -591,7 +632,7 @@ private slots:
         QTRY_VERIFY(server.streamInterrupted());
         QVERIFY(!server.streamCompleted());
         QVERIFY2(server.streamBytesWritten() < total / 4,
-                 qPrintable(QStringLiteral("server wrote %1 bytes").arg(server.streamBytesWritten())));
+            qPrintable(QStringLiteral("server wrote %1 bytes").arg(server.streamBytesWritten())));
         QCOMPARE(rec.messages.size(), 0);
         t.send(request(2));
         QTRY_VERIFY(rec.hasAnswer(2));
@@ -601,8 +642,10 @@ private slots:
     {
         FakeHttpServer server;
         QVERIFY(server.listen());
-        server.enqueue(Script::response(
-            401, {{"WWW-Authenticate", "Bearer error=\"invalid_token\", resource_metadata=\"" + server.url(QStringLiteral("/.well-known/oauth-protected-resource/mcp")).toEncoded() + "\""}}));
+        server.enqueue(Script::response(401,
+            { { "WWW-Authenticate",
+                "Bearer error=\"invalid_token\", resource_metadata=\""
+                    + server.url(QStringLiteral("/.well-known/oauth-protected-resource/mcp")).toEncoded() + "\"" } }));
         server.enqueue(Script::json(answerBody(1)));
         FakeTokenProvider provider;
         provider.tokenAfterChallenge = kNewToken;
@@ -616,7 +659,8 @@ private slots:
         QCOMPARE(provider.challenges.size(), 1);
         QCOMPARE(provider.challenges[0].httpStatus, 401);
         QCOMPARE(provider.challenges[0].error, QStringLiteral("invalid_token"));
-        QCOMPARE(provider.challenges[0].resourceMetadata.path(), QStringLiteral("/.well-known/oauth-protected-resource/mcp"));
+        QCOMPARE(provider.challenges[0].resourceMetadata.path(),
+            QStringLiteral("/.well-known/oauth-protected-resource/mcp"));
         QCOMPARE(provider.headersCalls, 2);
         const auto requests = server.requests();
         QCOMPARE(requests.size(), 2);
@@ -639,7 +683,7 @@ private slots:
         FakeHttpServer server;
         QVERIFY(server.listen());
         server.setHandler([](const FakeHttpServer::Request&) {
-            return Script::response(401, {{"WWW-Authenticate", "Bearer error=\"invalid_token\""}});
+            return Script::response(401, { { "WWW-Authenticate", "Bearer error=\"invalid_token\"" } });
         });
         FakeTokenProvider provider;
         provider.tokenAfterChallenge = kNewToken;
@@ -661,7 +705,7 @@ private slots:
     {
         FakeHttpServer server;
         QVERIFY(server.listen());
-        server.enqueue(Script::response(401, {{"WWW-Authenticate", "Bearer realm=\"mcp\""}}));
+        server.enqueue(Script::response(401, { { "WWW-Authenticate", "Bearer realm=\"mcp\"" } }));
         StreamableHttpTransport t(server.url());
         Recorder rec(&t);
         t.send(request(1));
@@ -674,7 +718,8 @@ private slots:
     {
         FakeHttpServer server;
         QVERIFY(server.listen());
-        server.enqueue(Script::response(403, {{"WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"files:write\""}}));
+        server.enqueue(Script::response(
+            403, { { "WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"files:write\"" } }));
         FakeTokenProvider provider;
         provider.retry = false;
         StreamableHttpTransport t(server.url());
@@ -727,7 +772,7 @@ private slots:
         FakeHttpServer elsewhere;
         QVERIFY(server.listen());
         QVERIFY(elsewhere.listen());
-        server.enqueue(Script::response(status, {{"Location", elsewhere.url().toEncoded()}}));
+        server.enqueue(Script::response(status, { { "Location", elsewhere.url().toEncoded() } }));
         server.enqueue(Script::json(answerBody(2)));
         elsewhere.setHandler([](const FakeHttpServer::Request&) { return Script::json(answerBody(1)); });
         FakeTokenProvider provider;
@@ -749,7 +794,7 @@ private slots:
     {
         FakeHttpServer server;
         QVERIFY(server.listen());
-        server.enqueue(Script::response(307, {{"Location", "/mcp/v2"}}));
+        server.enqueue(Script::response(307, { { "Location", "/mcp/v2" } }));
         server.enqueue(Script::json(answerBody(1)));
         FakeTokenProvider provider;
         StreamableHttpTransport t(server.url());
@@ -769,10 +814,10 @@ private slots:
     {
         FakeHttpServer server;
         QVERIFY(server.listen());
-        server.enqueue(Script::json(answerBody(1), {{"Mcp-Session-Id", "sess-L"}}));
+        server.enqueue(Script::json(answerBody(1), { { "Mcp-Session-Id", "sess-L" } }));
         Script stream;
-        stream.chunkedHead(200, {{"Content-Type", "text/event-stream"}})
-            .chunk(sseEvent(dumpJson(json{{"jsonrpc", "2.0"}, {"id", "srv-1"}, {"method", "ping"}}), "g-1"))
+        stream.chunkedHead(200, { { "Content-Type", "text/event-stream" } })
+            .chunk(sseEvent(dumpJson(json { { "jsonrpc", "2.0" }, { "id", "srv-1" }, { "method", "ping" } }), "g-1"))
             .hang();
         server.enqueue(stream);
         StreamableHttpTransport t(server.url());
@@ -813,9 +858,11 @@ private slots:
     {
         FakeHttpServer server;
         QVERIFY(server.listen());
-        server.enqueue(Script::sse({"retry: 20\n" + sseEvent(dumpJson(notification("notifications/a")), "l-1")}));
+        server.enqueue(Script::sse({ "retry: 20\n" + sseEvent(dumpJson(notification("notifications/a")), "l-1") }));
         Script second;
-        second.chunkedHead(200, {{"Content-Type", "text/event-stream"}}).chunk(sseEvent(dumpJson(notification("notifications/b")), "l-2")).hang();
+        second.chunkedHead(200, { { "Content-Type", "text/event-stream" } })
+            .chunk(sseEvent(dumpJson(notification("notifications/b")), "l-2"))
+            .hang();
         server.enqueue(second);
         StreamableHttpTransport t(server.url());
         Recorder rec(&t);

@@ -33,19 +33,18 @@ void writeLine(const std::string& line)
 
 json answerFor(const json& request, const std::string& mode, const std::string& arg)
 {
-    json response = {{"jsonrpc", "2.0"}, {"id", request["id"]}};
+    json response = { { "jsonrpc", "2.0" }, { "id", request["id"] } };
     const std::string method = request.value("method", "");
     if (mode == "env") {
         const char* value = std::getenv(arg.c_str());
-        char cwd[4096] = {0};
+        char cwd[4096] = { 0 };
         const char* dir = ::getcwd(cwd, sizeof(cwd));
-        response["result"] = {{"value", value ? value : ""}, {"cwd", dir ? dir : ""}};
+        response["result"] = { { "value", value ? value : "" }, { "cwd", dir ? dir : "" } };
     } else if (method == "initialize") {
-        response["result"] = {{"protocolVersion", "2025-11-25"},
-                              {"capabilities", json::object()},
-                              {"serverInfo", {{"name", "fake-stdio"}, {"version", "1.0"}}}};
+        response["result"] = { { "protocolVersion", "2025-11-25" }, { "capabilities", json::object() },
+            { "serverInfo", { { "name", "fake-stdio" }, { "version", "1.0" } } } };
     } else {
-        response["result"] = {{"echo", request.contains("params") ? request["params"] : json()}};
+        response["result"] = { { "echo", request.contains("params") ? request["params"] : json() } };
     }
     return response;
 }
@@ -72,8 +71,7 @@ int main(int argc, char** argv)
     if (mode == "stubborn") {
         std::signal(SIGTERM, SIG_IGN);
         std::string line;
-        while (std::getline(std::cin, line)) {
-        }
+        while (std::getline(std::cin, line)) { }
         while (true)
             std::this_thread::sleep_for(std::chrono::seconds(1));
     }
@@ -96,7 +94,7 @@ int main(int argc, char** argv)
         if (mode == "huge" && !hugeDone) {
             hugeDone = true;
             const long size = arg.empty() ? 4 * 1024 * 1024 : std::atol(arg.c_str());
-            response["result"] = {{"blob", std::string(static_cast<size_t>(size), 'x')}};
+            response["result"] = { { "blob", std::string(static_cast<size_t>(size), 'x') } };
         }
         const std::string text = response.dump();
         if (mode == "split") {
