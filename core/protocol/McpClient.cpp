@@ -151,6 +151,7 @@ void McpClient::sendInitialize(std::function<void(const Error&)> done)
         m_serverInfo.instructions = qs(result, "instructions");
         m_transport->setProtocolVersion(version);
         m_rpc->notify(QStringLiteral("notifications/initialized"));
+        m_transport->startListening();
         qCInfo(lcProtocol) << "initialized with" << qs(m_serverInfo.implementation, "name") << "protocol" << version;
         done(Error());
     });

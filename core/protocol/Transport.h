@@ -38,6 +38,10 @@ public:
     // Orderly shutdown (HTTP: DELETE the session; stdio: close stdin, then terminate). Emits closed().
     virtual void close() = 0;
 
+    // After initialization: open the channel for server-initiated messages where the transport
+    // has a separate one (Streamable HTTP: the optional GET stream). Default: nothing to do.
+    virtual void startListening() {}
+
     virtual QString sessionId() const { return QString(); }
     // Called by the client after initialize with the negotiated version.
     virtual void setProtocolVersion(const QString& version) { m_protocolVersion = version; }

@@ -64,7 +64,7 @@ public:
 
     // Opens the optional GET stream for server-initiated requests and notifications. A 405
     // answer means the server offers none: the transport then stops trying (listening() false).
-    void startListening();
+    void startListening() override;
     bool isListening() const;
     bool listeningUnsupported() const { return m_listenUnsupported; }
 

@@ -1,0 +1,645 @@
+// SPDX-License-Identifier: MIT
+#include "Cli.h"
+
+#include "Conformance.h"
+#include "ExitCode.h"
+
+#include "protocol/Elicitation.h"
+#include "protocol/Transport.h"
+#include "session/ClientFactory.h"
+#include "util/Redact.h"
+
+#include "lanyard/Version.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QTimer>
+
+#include <cstdio>
+
+namespace lanyard::cli {
+
+namespace {
+QString oneLine(QString s, int max = 100)
+{
+    s.replace(QLatin1Char('\n'), QLatin1Char(' '));
+    if (s.size() > max)
+        s = s.left(max - 1) + QChar(0x2026);
+    return s;
+}
+} // namespace
+
+Cli::Cli(QStringList arguments, QObject* parent)
+    : QObject(parent), m_arguments(std::move(arguments)), m_out(stdout), m_err(stderr)
+{
+}
+
+QString Cli::usage()
+{
+    return QStringLiteral(
+        "Usage: lanyard-cli [--config FILE] [--json] [--timeout S] [--verbose] COMMAND [ARGS]\n"
+        "\n"
+        "Commands:\n"
+        "  servers                         list the configured servers\n"
+        "  tools SERVER                    list tools (every page)\n"
+        "  call SERVER TOOL [--args JSON|@FILE] [--elicit defaults|decline|cancel|JSON]\n"
+        "                                  call a tool\n"
+        "  resources SERVER                list resources\n"
+        "  templates SERVER                list resource templates\n"
+        "  read SERVER URI                 read a resource\n"
+        "  prompts SERVER                  list prompts\n"
+        "  prompt SERVER NAME [--args JSON|@FILE]\n"
+        "                                  get a prompt\n"
+        "  ping SERVER                     check the server answers\n"
+        "  conformance URL                 run as the client of the MCP conformance suite\n"
+        "\n"
+        "SERVER is a configured server name, an http(s) URL, or --stdio with the server's command\n"
+        "after \"--\" (e.g. lanyard-cli tools --stdio -- node server.js stdio).\n"
+        "\n"
+        "Options:\n"
+        "  --config FILE   configuration file (default: $LANYARD_CONFIG or ~/.config/lanyard/config.json)\n"
+        "  --json          stable JSON output\n"
+        "  --timeout S     per-request timeout in seconds (default: the server's, else 60)\n"
+        "  --verbose       log protocol traffic to stderr (secrets masked)\n"
+        "  --version       print the version and exit\n"
+        "  --help          print this help and exit\n"
+        "\n"
+        "Exit codes: 0 ok, 1 other failure, 2 usage or configuration, 3 connection or protocol,\n"
+        "4 authorization, 5 tool or server error, 6 timeout, 130 interrupted.\n");
+}
+
+bool Cli::parse(Error* error)
+{
+    QStringList args = m_arguments.mid(1);
+    const qsizetype dashdash = args.indexOf(QStringLiteral("--"));
+    if (dashdash >= 0) {
+        m_opt.stdioCommand = args.mid(dashdash + 1);
+        args = args.mid(0, dashdash);
+    }
+    auto needValue = [&](qsizetype& i, const QString& name, QString* out) {
+        if (i + 1 >= args.size()) {
+            *error = Error(Error::Kind::Usage, tr("%1 needs a value. See lanyard-cli --help.").arg(name));
+            return false;
+        }
+        *out = args.at(++i);
+        return true;
+    };
+    for (qsizetype i = 0; i < args.size(); ++i) {
+        const QString a = args.at(i);
+        QString value;
+        if (a == QLatin1String("--help") || a == QLatin1String("-h")) {
+            m_opt.command = QStringLiteral("help");
+            return true;
+        } else if (a == QLatin1String("--version")) {
+            m_opt.command = QStringLiteral("version");
+            return true;
+        } else if (a == QLatin1String("--json")) {
+            m_opt.json = true;
+        } else if (a == QLatin1String("--verbose")) {
+            m_opt.verbose = true;
+        } else if (a == QLatin1String("--stdio")) {
+            m_opt.stdio = true;
+        } else if (a == QLatin1String("--config")) {
+            if (!needValue(i, a, &m_opt.configPath))
+                return false;
+        } else if (a == QLatin1String("--timeout")) {
+            if (!needValue(i, a, &value))
+                return false;
+            bool ok = false;
+            m_opt.timeoutSeconds = value.toDouble(&ok);
+            if (!ok || m_opt.timeoutSeconds <= 0) {
+                *error = Error(Error::Kind::Usage, tr("--timeout takes a positive number of seconds, not \"%1\".").arg(value));
+                return false;
+            }
+        } else if (a == QLatin1String("--args")) {
+            if (!needValue(i, a, &m_opt.argsText))
+                return false;
+        } else if (a == QLatin1String("--elicit")) {
+            if (!needValue(i, a, &m_opt.elicit))
+                return false;
+        } else if (a.startsWith(QLatin1String("--"))) {
+            *error = Error(Error::Kind::Usage, tr("Unknown option %1. See lanyard-cli --help.").arg(a));
+            return false;
+        } else if (m_opt.command.isEmpty()) {
+            m_opt.command = a;
+        } else {
+            m_opt.positional << a;
+        }
+    }
+    if (m_opt.command.isEmpty()) {
+        *error = Error(Error::Kind::Usage, tr("No command given. See lanyard-cli --help."));
+        return false;
+    }
+    if (m_opt.stdio && m_opt.stdioCommand.isEmpty()) {
+        *error = Error(Error::Kind::Usage, tr("--stdio needs the server's command after \"--\", e.g. --stdio -- node server.js"));
+        return false;
+    }
+    if (!m_opt.stdio && !m_opt.stdioCommand.isEmpty()) {
+        *error = Error(Error::Kind::Usage, tr("Arguments after \"--\" are only used with --stdio."));
+        return false;
+    }
+    return true;
+}
+
+bool Cli::resolveServer(ServerConfig* server, Error* error)
+{
+    if (m_opt.stdio) {
+        *server = ClientFactory::inlineStdio(m_opt.stdioCommand);
+        return true;
+    }
+    if (m_opt.positional.isEmpty()) {
+        *error = Error(Error::Kind::Usage, tr("%1 needs a SERVER: a configured name, an http(s) URL, or --stdio -- COMMAND.")
+                                               .arg(m_opt.command));
+        return false;
+    }
+    const QString name = m_opt.positional.takeFirst();
+    if (name.startsWith(QLatin1String("http://")) || name.startsWith(QLatin1String("https://"))) {
+        const QUrl url(name, QUrl::StrictMode);
+        if (!url.isValid() || url.host().isEmpty()) {
+            *error = Error(Error::Kind::Usage, tr("\"%1\" is not a valid URL.").arg(name));
+            return false;
+        }
+        *server = ClientFactory::inlineHttp(url);
+        return true;
+    }
+    if (const ServerConfig* s = m_config.server(name)) {
+        *server = *s;
+        return true;
+    }
+    QStringList names;
+    for (const auto& s : m_config.servers)
+        names << s.name;
+    *error = Error(Error::Kind::Usage,
+                   tr("No server named \"%1\" in %2. Configured: %3.")
+                       .arg(name, m_config.path.isEmpty() ? tr("the configuration") : m_config.path,
+                            names.isEmpty() ? tr("none") : names.join(QStringLiteral(", "))));
+    return false;
+}
+
+void Cli::start()
+{
+    Error error;
+    if (!parse(&error)) {
+        m_err << error.message << "\n";
+        m_err.flush();
+        finish(ExitUsage);
+        return;
+    }
+    if (m_opt.command == QLatin1String("help")) {
+        m_out << usage();
+        finish(ExitOk);
+        return;
+    }
+    if (m_opt.command == QLatin1String("version")) {
+        m_out << "lanyard-cli " << LANYARD_VERSION << " (" << LANYARD_GIT_REVISION << ")\n";
+        finish(ExitOk);
+        return;
+    }
+    if (m_opt.command == QLatin1String("conformance")) {
+        runConformance();
+        return;
+    }
+    static const QStringList known = {QStringLiteral("servers"), QStringLiteral("tools"), QStringLiteral("call"),
+                                      QStringLiteral("resources"), QStringLiteral("templates"), QStringLiteral("read"),
+                                      QStringLiteral("prompts"), QStringLiteral("prompt"), QStringLiteral("ping")};
+    if (!known.contains(m_opt.command)) {
+        fail(Error(Error::Kind::Usage, tr("Unknown command \"%1\". See lanyard-cli --help.").arg(m_opt.command)));
+        return;
+    }
+
+    // The configuration: required when named explicitly or when a server is named; optional otherwise.
+    const bool explicitConfig = !m_opt.configPath.isEmpty();
+    const QString path = explicitConfig ? m_opt.configPath : ConfigStore::defaultPath();
+    const bool needsConfig = explicitConfig || m_opt.command == QLatin1String("servers")
+        || (!m_opt.stdio && !m_opt.positional.isEmpty() && !m_opt.positional.first().contains(QLatin1String("://")));
+    if (needsConfig || QFile::exists(path)) {
+        auto config = ConfigStore::load(path, &error);
+        if (!config) {
+            fail(error);
+            return;
+        }
+        m_config = *config;
+    }
+
+    if (m_opt.command == QLatin1String("servers")) {
+        if (m_opt.json) {
+            json list = json::array();
+            for (const auto& s : m_config.servers)
+                list.push_back(ConfigStore::toJson(s));
+            printJson(json{{"config", m_config.path.toStdString()}, {"servers", list}});
+        } else {
+            m_out << "Servers in " << m_config.path << ":\n";
+            if (m_config.servers.isEmpty())
+                m_out << "  (none)\n";
+            for (const auto& s : m_config.servers) {
+                m_out << "  " << s.name.leftJustified(16) << " "
+                      << (s.isStdio() ? QStringLiteral("stdio  ") + s.command + QLatin1Char(' ') + s.args.join(QLatin1Char(' '))
+                                      : QStringLiteral("http   ") + s.url.toString())
+                      << "  [auth: " << s.auth.type << "]" << (s.enabled ? "" : " (disabled)") << "\n";
+            }
+        }
+        finish(ExitOk);
+        return;
+    }
+    connectAndRun();
+}
+
+void Cli::connectAndRun()
+{
+    Error error;
+    ServerConfig server;
+    if (!resolveServer(&server, &error)) {
+        fail(error);
+        return;
+    }
+    if (m_opt.timeoutSeconds > 0)
+        server.timeoutSeconds = m_opt.timeoutSeconds;
+    ClientOptions options;
+    m_client = ClientFactory::instance().create(server, options, &error, nullptr, this);
+    if (!m_client) {
+        fail(error);
+        return;
+    }
+    if (m_opt.verbose) {
+        connect(m_client->transport(), &Transport::trafficObserved, this, [this](const TrafficRecord& r) {
+            m_err << (r.direction == TrafficRecord::Direction::Outgoing ? "> " : "< ") << r.summary << "\n";
+            m_err.flush();
+        });
+    }
+    m_client->setElicitationHandler([this](const json& params, std::function<void(const json&)> reply) {
+        handleElicitation(params, std::move(reply));
+    });
+    connect(m_client, &McpClient::errorOccurred, this, [this](const Error& e) {
+        if (m_client && m_client->state() != McpClient::State::Connected)
+            fail(e);
+    });
+    connect(m_client, &McpClient::ready, this, &Cli::runCommand);
+    m_client->connectToServer();
+}
+
+bool Cli::readArgs(const QString& text, json* out, Error* error)
+{
+    if (text.isEmpty()) {
+        *out = json::object();
+        return true;
+    }
+    QByteArray bytes = text.toUtf8();
+    QString source = tr("--args");
+    if (text.startsWith(QLatin1Char('@'))) {
+        QFile f(text.mid(1));
+        if (!f.open(QIODevice::ReadOnly)) {
+            *error = Error(Error::Kind::Usage, tr("Cannot read the arguments file %1: %2").arg(text.mid(1), f.errorString()));
+            return false;
+        }
+        bytes = f.readAll();
+        source = text.mid(1);
+    }
+    QString why;
+    auto j = parseJson(bytes, &why);
+    if (!j || !j->is_object()) {
+        *error = Error(Error::Kind::Usage, tr("%1 must be a JSON object like '{\"name\": \"value\"}' (%2).")
+                                               .arg(source, j ? tr("got %1").arg(QLatin1String(j->type_name())) : why));
+        return false;
+    }
+    *out = *j;
+    return true;
+}
+
+void Cli::runCommand()
+{
+    const QString& cmd = m_opt.command;
+    Error error;
+    auto need = [&](int n, const QString& what) {
+        if (m_opt.positional.size() < n) {
+            fail(Error(Error::Kind::Usage, tr("%1 needs %2. See lanyard-cli --help.").arg(cmd, what)));
+            return false;
+        }
+        return true;
+    };
+    if (cmd == QLatin1String("tools")) {
+        track(m_client->listTools(), [this](const json& r) { printTools(r); });
+    } else if (cmd == QLatin1String("call")) {
+        if (!need(1, tr("a TOOL name")))
+            return;
+        json args;
+        if (!readArgs(m_opt.argsText, &args, &error)) {
+            fail(error);
+            return;
+        }
+        const QString tool = m_opt.positional.at(0);
+        // Fetch the tool list first, so the result can be checked against the tool's outputSchema.
+        track(m_client->listTools(), [this, tool, args](const json&) {
+            const json meta = m_client->toolByName(tool);
+            if (meta.empty()) {
+                m_err << tr("note: the server does not list a tool named \"%1\"; calling it anyway.").arg(tool) << "\n";
+                m_err.flush();
+            }
+            PendingRequest* call = m_client->callTool(tool, args);
+            if (!m_opt.json) {
+                connect(call, &PendingRequest::progress, this, [this](double p, double total, const QString& msg) {
+                    if (total > 0)
+                        m_err << tr("progress: %1/%2").arg(p).arg(total);
+                    else
+                        m_err << tr("progress: %1").arg(p);
+                    if (!msg.isEmpty())
+                        m_err << " " << oneLine(msg);
+                    m_err << "\n";
+                    m_err.flush();
+                });
+            }
+            track(call, [this, meta](const json& r) { printToolResult(r, McpClient::checkToolResult(r, meta)); });
+        });
+    } else if (cmd == QLatin1String("resources")) {
+        track(m_client->listResources(), [this](const json& r) { printResources(r, false); });
+    } else if (cmd == QLatin1String("templates")) {
+        track(m_client->listResourceTemplates(), [this](const json& r) { printResources(r, true); });
+    } else if (cmd == QLatin1String("read")) {
+        if (!need(1, tr("a resource URI")))
+            return;
+        track(m_client->readResource(m_opt.positional.at(0)), [this](const json& r) { printRead(r); });
+    } else if (cmd == QLatin1String("prompts")) {
+        track(m_client->listPrompts(), [this](const json& r) { printPrompts(r); });
+    } else if (cmd == QLatin1String("prompt")) {
+        if (!need(1, tr("a prompt NAME")))
+            return;
+        json args;
+        if (!readArgs(m_opt.argsText, &args, &error)) {
+            fail(error);
+            return;
+        }
+        track(m_client->getPrompt(m_opt.positional.at(0), args), [this](const json& r) { printPrompt(r); });
+    } else if (cmd == QLatin1String("ping")) {
+        PendingRequest* p = m_client->ping();
+        track(p, [this, p](const json&) {
+            if (m_opt.json)
+                printJson(json{{"ok", true}, {"milliseconds", p->elapsedMs()}});
+            else
+                m_out << tr("pong from %1 in %2 ms").arg(qs(m_client->serverInfo().implementation, "name")).arg(p->elapsedMs()) << "\n";
+            finish(ExitOk);
+        });
+    }
+}
+
+void Cli::track(PendingRequest* request, std::function<void(const json&)> onResult)
+{
+    m_inFlight = request;
+    connect(request, &PendingRequest::finished, this, [onResult](const json& r) { onResult(r); });
+    connect(request, &PendingRequest::failed, this, [this](const Error& e) { fail(e); });
+}
+
+void Cli::printJson(const json& j)
+{
+    m_out << QString::fromUtf8(dumpJson(j, 2)) << "\n";
+    m_out.flush();
+}
+
+void Cli::printTools(const json& r)
+{
+    if (m_opt.json) {
+        printJson(r);
+    } else {
+        const json& tools = r["tools"];
+        m_out << tr("%n tool(s)", nullptr, static_cast<int>(tools.size())) << "\n";
+        for (const auto& t : tools) {
+            QStringList badges;
+            const json ann = t.value("annotations", json::object());
+            if (ann.value("readOnlyHint", false) == true)
+                badges << QStringLiteral("read-only");
+            if (ann.value("destructiveHint", false) == true)
+                badges << QStringLiteral("destructive");
+            if (ann.value("idempotentHint", false) == true)
+                badges << QStringLiteral("idempotent");
+            if (ann.value("openWorldHint", false) == true)
+                badges << QStringLiteral("open-world");
+            QString title = qs(t, "title", qs(ann, "title"));
+            m_out << "  " << qs(t, "name");
+            if (!title.isEmpty())
+                m_out << " — " << oneLine(title, 60);
+            if (!badges.isEmpty())
+                m_out << "  [" << badges.join(QStringLiteral(", ")) << "]";
+            m_out << "\n";
+            const QString desc = qs(t, "description");
+            if (!desc.isEmpty())
+                m_out << "      " << oneLine(desc) << "\n";
+        }
+    }
+    finish(ExitOk);
+}
+
+void Cli::printToolResult(const json& r, const ToolResultCheck& check)
+{
+    if (m_opt.json) {
+        json out = r;
+        json checkJson = {{"isError", check.isError}, {"outputSchema", check.summary().toStdString()}};
+        static const char* names[] = {"none", "valid", "invalid", "not-fully-checked", "missing-structured-content"};
+        checkJson["schemaCheck"] = names[static_cast<int>(check.schema)];
+        printJson(json{{"result", out}, {"check", checkJson}});
+    } else {
+        QTextStream& s = check.isError ? m_err : m_out;
+        if (check.isError)
+            s << tr("The tool reported an error:") << "\n";
+        for (const auto& c : r.value("content", json::array())) {
+            const QString type = qs(c, "type");
+            if (type == QLatin1String("text")) {
+                s << qs(c, "text") << "\n";
+            } else if (type == QLatin1String("image") || type == QLatin1String("audio")) {
+                const qsizetype bytes = QByteArray::fromBase64(qs(c, "data").toLatin1()).size();
+                s << "[" << type << " " << qs(c, "mimeType") << ", " << bytes << " bytes]\n";
+            } else if (type == QLatin1String("resource_link")) {
+                s << "[link] " << qs(c, "uri") << (c.contains("name") ? QStringLiteral(" (%1)").arg(qs(c, "name")) : QString()) << "\n";
+            } else if (type == QLatin1String("resource")) {
+                const json res = c.value("resource", json::object());
+                s << "[resource " << qs(res, "uri") << "]\n";
+                if (res.contains("text"))
+                    s << qs(res, "text") << "\n";
+                else if (res.contains("blob"))
+                    s << "(" << QByteArray::fromBase64(qs(res, "blob").toLatin1()).size() << " bytes of " << qs(res, "mimeType") << ")\n";
+            } else {
+                s << "[" << type << "] " << QString::fromUtf8(dumpJson(c)) << "\n";
+            }
+        }
+        if (r.contains("structuredContent")) {
+            s << tr("structured content:") << "\n" << QString::fromUtf8(dumpJson(r["structuredContent"], 2)) << "\n";
+        }
+        if (check.schema != ToolResultCheck::Schema::NoSchema)
+            s << "(" << check.summary() << ")\n";
+        s.flush();
+    }
+    if (check.isError)
+        finish(ExitToolError);
+    else if (check.schema == ToolResultCheck::Schema::Invalid)
+        finish(ExitToolError);
+    else
+        finish(ExitOk);
+}
+
+void Cli::printResources(const json& r, bool templates)
+{
+    if (m_opt.json) {
+        printJson(r);
+    } else {
+        const json& list = r[templates ? "resourceTemplates" : "resources"];
+        m_out << (templates ? tr("%n resource template(s)", nullptr, static_cast<int>(list.size()))
+                            : tr("%n resource(s)", nullptr, static_cast<int>(list.size())))
+              << "\n";
+        for (const auto& item : list) {
+            m_out << "  " << qs(item, templates ? "uriTemplate" : "uri") << "  " << qs(item, "name");
+            if (item.contains("mimeType"))
+                m_out << "  (" << qs(item, "mimeType") << ")";
+            m_out << "\n";
+            if (item.contains("description"))
+                m_out << "      " << oneLine(qs(item, "description")) << "\n";
+        }
+    }
+    finish(ExitOk);
+}
+
+void Cli::printRead(const json& r)
+{
+    if (m_opt.json) {
+        printJson(r);
+    } else {
+        for (const auto& c : r.value("contents", json::array())) {
+            if (c.contains("text")) {
+                m_out << qs(c, "text") << "\n";
+            } else {
+                const QByteArray blob = QByteArray::fromBase64(qs(c, "blob").toLatin1());
+                m_out << tr("[%1: %2 bytes of %3; use --json for the base64 data]")
+                             .arg(qs(c, "uri"))
+                             .arg(blob.size())
+                             .arg(qs(c, "mimeType", QStringLiteral("binary")))
+                      << "\n";
+            }
+        }
+    }
+    finish(ExitOk);
+}
+
+void Cli::printPrompts(const json& r)
+{
+    if (m_opt.json) {
+        printJson(r);
+    } else {
+        const json& list = r["prompts"];
+        m_out << tr("%n prompt(s)", nullptr, static_cast<int>(list.size())) << "\n";
+        for (const auto& p : list) {
+            QStringList args;
+            for (const auto& a : p.value("arguments", json::array()))
+                args << (qs(a, "name") + (a.value("required", false) == true ? QStringLiteral("*") : QString()));
+            m_out << "  " << qs(p, "name") << "(" << args.join(QStringLiteral(", ")) << ")\n";
+            if (p.contains("description"))
+                m_out << "      " << oneLine(qs(p, "description")) << "\n";
+        }
+    }
+    finish(ExitOk);
+}
+
+void Cli::printPrompt(const json& r)
+{
+    if (m_opt.json) {
+        printJson(r);
+    } else {
+        if (r.contains("description"))
+            m_out << qs(r, "description") << "\n\n";
+        for (const auto& m : r.value("messages", json::array())) {
+            const json c = m.value("content", json::object());
+            m_out << "[" << qs(m, "role") << "] ";
+            if (qs(c, "type") == QLatin1String("text"))
+                m_out << qs(c, "text") << "\n";
+            else
+                m_out << QString::fromUtf8(dumpJson(c)) << "\n";
+        }
+    }
+    finish(ExitOk);
+}
+
+void Cli::handleElicitation(const json& params, std::function<void(const json&)> reply)
+{
+    const json schema = params.value("requestedSchema", json::object());
+    const QString serverName = qs(m_client->serverInfo().implementation, "name", tr("the server"));
+    m_err << tr("%1 asks: %2").arg(serverName, oneLine(qs(params, "message"), 300)) << "\n";
+    const QString mode = m_opt.elicit.isEmpty() ? QStringLiteral("defaults") : m_opt.elicit;
+    if (mode == QLatin1String("decline") || mode == QLatin1String("cancel")) {
+        m_err << tr("answered: %1 (--elicit)").arg(mode) << "\n";
+        m_err.flush();
+        reply(json{{"action", mode.toStdString()}});
+        return;
+    }
+    json answers = json::object();
+    if (mode != QLatin1String("defaults")) {
+        auto j = parseJson(mode.toUtf8());
+        if (!j || !j->is_object()) {
+            m_err << tr("--elicit must be defaults, decline, cancel or a JSON object; declining.") << "\n";
+            m_err.flush();
+            reply(json{{"action", "decline"}});
+            return;
+        }
+        answers = *j;
+    }
+    const json content = elicitation::withDefaults(schema, answers);
+    const QStringList problems = elicitation::check(schema, content);
+    if (!problems.isEmpty()) {
+        m_err << tr("cannot answer with defaults (%1); declining. Answer with --elicit '{\"field\": value}'.")
+                     .arg(problems.join(QStringLiteral("; ")))
+              << "\n";
+        m_err.flush();
+        reply(json{{"action", "decline"}});
+        return;
+    }
+    m_err << tr("answered: accept %1").arg(QString::fromUtf8(dumpJson(content))) << "\n";
+    m_err.flush();
+    reply(json{{"action", "accept"}, {"content", content}});
+}
+
+void Cli::runConformance()
+{
+    auto* runner = new ConformanceRunner(m_arguments, this);
+    connect(runner, &ConformanceRunner::finished, this, [this](int code) { finish(code); });
+    runner->start();
+}
+
+void Cli::fail(const Error& error)
+{
+    if (m_finishing)
+        return;
+    if (m_opt.json) {
+        printJson(json{{"error", {{"kind", Error::kindName(error.kind).toStdString()},
+                                  {"code", error.code},
+                                  {"message", error.message.toStdString()}}}});
+    }
+    m_err << "lanyard-cli: " << error.message << "\n";
+    if (m_opt.verbose && !error.detail.isEmpty())
+        m_err << "  detail: " << redact::text(error.detail) << "\n";
+    m_err.flush();
+    finish(exitCodeFor(error));
+}
+
+void Cli::interrupt()
+{
+    if (m_finishing)
+        return;
+    m_err << tr("interrupted; cancelling") << "\n";
+    m_err.flush();
+    if (m_inFlight)
+        m_inFlight->cancel(tr("interrupted by the user"));
+    finish(ExitInterrupted);
+}
+
+void Cli::finish(int code)
+{
+    if (m_finishing)
+        return;
+    m_finishing = true;
+    m_out.flush();
+    m_err.flush();
+    if (m_client && m_client->state() == McpClient::State::Connected) {
+        // Give the transport a moment to send a pending cancellation and end the session.
+        connect(m_client->transport(), &Transport::closed, this, [code] { QCoreApplication::exit(code); });
+        QTimer::singleShot(2000, this, [code] { QCoreApplication::exit(code); });
+        m_client->close();
+        return;
+    }
+    QTimer::singleShot(0, this, [code] { QCoreApplication::exit(code); });
+}
+
+} // namespace lanyard::cli

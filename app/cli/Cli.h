@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "config/Config.h"
+#include "protocol/McpClient.h"
+#include "util/Error.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QStringList>
+#include <QTextStream>
+
+namespace lanyard::cli {
+
+// lanyard-cli: parses the command line, runs one command against one server, prints the
+// result (human-readable or --json) and exits with a documented code.
+class Cli : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Cli(QStringList arguments, QObject* parent = nullptr);
+
+    // Starts the command; the process exits through QCoreApplication::exit(code).
+    void start();
+    // Ctrl-C / SIGTERM: cancel what is in flight (notifications/cancelled), close, exit 130.
+    void interrupt();
+
+    static QString usage();
+
+private:
+    struct Options
+    {
+        QString configPath;
+        bool json = false;
+        double timeoutSeconds = 0;
+        bool verbose = false;
+        QString command;
+        QStringList positional;
+        QStringList stdioCommand;
+        bool stdio = false;
+        QString argsText;
+        QString elicit; // "defaults" (default), "decline", "cancel", or a JSON object
+    };
+
+    bool parse(Error* error);
+    bool resolveServer(ServerConfig* server, Error* error);
+    void connectAndRun();
+    void runCommand();
+    void runConformance();
+    void track(PendingRequest* request, std::function<void(const json&)> onResult);
+    void finish(int code);
+    void fail(const Error& error);
+    bool readArgs(const QString& text, json* out, Error* error);
+
+    void printTools(const json& result);
+    void printToolResult(const json& result, const ToolResultCheck& check);
+    void printResources(const json& result, bool templates);
+    void printRead(const json& result);
+    void printPrompts(const json& result);
+    void printPrompt(const json& result);
+    void printJson(const json& j);
+    void handleElicitation(const json& params, std::function<void(const json&)> reply);
+
+    QStringList m_arguments;
+    Options m_opt;
+    Config m_config;
+    QPointer<McpClient> m_client;
+    QPointer<PendingRequest> m_inFlight;
+    QTextStream m_out;
+    QTextStream m_err;
+    bool m_finishing = false;
+};
+
+} // namespace lanyard::cli
