@@ -832,6 +832,12 @@ void StreamableHttpTransport::handleHttpError(Exchange* ex)
     const int status = ex->status;
     const quint64 id = ex->id;
 
+    if (ex->kind == Delete) {
+        // Closing: whatever the server says about the DELETE (405 included), we are done.
+        remove(id);
+        finishClose();
+        return;
+    }
     if (status == 404 && !ex->sentSessionId.isEmpty()) {
         detachReply(ex);
         if (m_sessionId == ex->sentSessionId) {

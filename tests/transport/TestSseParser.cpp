@@ -7,6 +7,12 @@ using namespace lanyard;
 
 namespace {
 
+// A literal with embedded NUL bytes, without its terminating NUL.
+template <size_t N> QByteArray withNul(const char (&s)[N])
+{
+    return QByteArray(s, N - 1);
+}
+
 // One line per event: "id|type|data|retry" with '\n' in data shown as "\\n".
 QStringList render(const QList<SseParser::Event>& events)
 {
@@ -61,7 +67,7 @@ const QByteArray& referenceStream()
                                            "data\n"
                                            "data: line3\n"
                                            "\n")
-        + QByteArray("id: a\0b\r", 8)
+        + withNul("id: a\0b\r")
         + QByteArray("data: third\r"
                      "\r"
                      ": another comment\n"
@@ -186,7 +192,7 @@ private slots:
         QTest::newRow("event type resets") << QByteArray("event: a\n\ndata: d\n\n")
                                            << QStringList { QStringLiteral("|message|d|-") } << QString() << qint64(-1);
         QTest::newRow("id with NUL ignored")
-            << QByteArray("id: 1\n\nid: x\0y\ndata: d\n\n", 26) << QStringList { QStringLiteral("1|message|d|-") }
+            << withNul("id: 1\n\nid: x\0y\ndata: d\n\n") << QStringList { QStringLiteral("1|message|d|-") }
             << QStringLiteral("1") << qint64(-1);
         QTest::newRow("empty id resets") << QByteArray("id: 1\n\nid\ndata: d\n\n")
                                          << QStringList { QStringLiteral("|message|d|-") } << QString() << qint64(-1);

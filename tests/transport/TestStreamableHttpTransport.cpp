@@ -298,16 +298,20 @@ private slots:
     void closeDeletesSession_data()
     {
         QTest::addColumn<int>("deleteStatus");
-        QTest::newRow("200") << 200;
-        QTest::newRow("405 ignored") << 405;
+        QTest::addColumn<int>("bodyBytes");
+        QTest::newRow("200") << 200 << 0;
+        QTest::newRow("405 ignored") << 405 << 0;
+        QTest::newRow("404 with a long body") << 404 << 10000;
     }
     void closeDeletesSession()
     {
         QFETCH(int, deleteStatus);
+        QFETCH(int, bodyBytes);
         FakeHttpServer server;
         QVERIFY(server.listen());
         server.enqueue(Script::json(answerBody(1), { { "Mcp-Session-Id", "sess-del" } }));
-        server.enqueue(Script::response(deleteStatus));
+        server.enqueue(
+            Script::response(deleteStatus, { { "Content-Type", "text/plain" } }, QByteArray(bodyBytes, 'x')));
         StreamableHttpTransport t(server.url());
         Recorder rec(&t);
         t.send(request(1, "initialize"));
@@ -318,6 +322,7 @@ private slots:
         QCOMPARE(server.lastRequest().method, QByteArray("DELETE"));
         QCOMPARE(server.lastRequest().header("Mcp-Session-Id"), QByteArray("sess-del"));
         QCOMPARE(rec.errors.size(), 0);
+        QCOMPARE(rec.sessionExpired, 0);
         QVERIFY(t.sessionId().isEmpty());
         // Closed means closed: a late request fails instead of going out.
         t.send(request(5));
