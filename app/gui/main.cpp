@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+// lanyard: the desktop app. Composition root only: parse the command line, load the configuration,
+// show the main window.
+#include "Icons.h"
+#include "MainWindow.h"
+#include "ScreenshotDriver.h"
+#include "config/Config.h"
+#include "session/SessionManager.h"
+
+#include "lanyard/Version.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QNetworkAccessManager>
+#include <QStyleFactory>
+
+#include <cstdio>
+#include <cstring>
+
+int main(int argc, char** argv)
+{
+    // --version works without a display.
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--version") == 0 || std::strcmp(argv[i], "-v") == 0) {
+            std::printf("lanyard %s (revision %s)\n", LANYARD_VERSION, LANYARD_GIT_REVISION);
+            return 0;
+        }
+    }
+
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("Lanyard"));
+    QApplication::setApplicationName(QStringLiteral("lanyard"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Lanyard"));
+    QApplication::setApplicationVersion(QStringLiteral(LANYARD_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("lanyard"));
+    lanyard::ui::initResources();
+    QApplication::setWindowIcon(lanyard::ui::appIcon());
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QApplication::translate("main", "Desktop client for MCP servers."));
+    parser.addHelpOption();
+    const QCommandLineOption versionOption(QStringList{QStringLiteral("v"), QStringLiteral("version")},
+                                           QApplication::translate("main", "Print the version and exit."));
+    parser.addOption(versionOption);
+    const QCommandLineOption configOption(QStringLiteral("config"),
+                                          QApplication::translate("main", "Use this configuration file (default: %1).")
+                                              .arg(lanyard::ConfigStore::defaultPath()),
+                                          QApplication::translate("main", "file"));
+    parser.addOption(configOption);
+    QCommandLineOption screenshotOption(QStringLiteral("screenshot-dir"),
+                                        QStringLiteral("Drive every page against the configured servers, save PNGs here, exit."),
+                                        QStringLiteral("dir"));
+    screenshotOption.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(screenshotOption);
+    QCommandLineOption styleOption(QStringLiteral("fusion"), QStringLiteral("Use the Fusion style."));
+    styleOption.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOption(styleOption);
+    parser.process(app);
+
+    if (parser.isSet(styleOption))
+        QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+
+    QNetworkAccessManager network;
+    lanyard::SessionManager manager;
+    manager.setNetworkAccessManager(&network);
+    const QString path = parser.isSet(configOption) ? parser.value(configOption) : lanyard::ConfigStore::defaultPath();
+    lanyard::Error error;
+    const bool loaded = manager.load(path, &error);
+
+    lanyard::MainWindow window(&manager);
+    if (!loaded)
+        window.showConfigError(error);
+    const bool screenshots = parser.isSet(screenshotOption);
+    if (!screenshots)
+        window.restoreSettings();
+    window.show();
+    manager.connectAll();
+
+    if (screenshots) {
+        auto* driver = new lanyard::ScreenshotDriver(&window, parser.value(screenshotOption), &app);
+        QObject::connect(driver, &lanyard::ScreenshotDriver::finished, &app, [driver](int code) {
+            for (const QString& file : driver->saved())
+                std::printf("%s\n", qPrintable(file));
+            QApplication::exit(code);
+        });
+        driver->start();
+    }
+    const int code = QApplication::exec();
+    manager.disconnectAll();
+    return code;
+}

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "session/SessionManager.h"
+#include "util/Error.h"
+#include "util/Json.h"
+
+#include <QMainWindow>
+#include <QPointer>
+
+#include <functional>
+
+class QAction;
+class QLabel;
+class QListView;
+class QPushButton;
+class QSplitter;
+class QTabWidget;
+class QToolButton;
+
+namespace lanyard {
+
+class ActivityPage;
+class IdentityPage;
+class MessageBar;
+class PromptsPage;
+class ResourcesPage;
+class ServerListModel;
+class ToolsPage;
+
+// The desktop window: server sidebar, a header for the selected server, the connection banner
+// and message bar, and the pages Tools, Resources, Prompts, Identity (placeholder) and Activity.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    enum class Page { Tools, Resources, Prompts, Identity, Activity };
+    Q_ENUM(Page)
+
+    explicit MainWindow(SessionManager* manager, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    SessionManager* manager() const { return m_manager; }
+    ServerSession* currentSession() const;
+    bool selectServer(const QString& name);
+    void showPage(Page page);
+    Page currentPage() const;
+
+    ToolsPage* toolsPage() const { return m_tools; }
+    ResourcesPage* resourcesPage() const { return m_resources; }
+    PromptsPage* promptsPage() const { return m_prompts; }
+    ActivityPage* activityPage() const { return m_activity; }
+    MessageBar* messageBar() const { return m_messageBar; }
+    MessageBar* connectionBanner() const { return m_banner; }
+
+    // Called when the configuration failed to load: reported, never overwritten.
+    void showConfigError(const Error& error);
+    // Plain-language message in the message bar.
+    void showMessage(const QString& text, bool error = true);
+
+    // Settings (geometry, splitter, last server and page) live under this QSettings group.
+    void restoreSettings();
+    void saveSettings() const;
+
+public slots:
+    void addServer();
+    void editServer();
+    void removeServer();
+    void importServers();
+    void importFrom(const QString& path);
+    void exportServers();
+    void refresh();
+    void connectCurrent();
+    void disconnectCurrent();
+    void reconnectCurrent();
+    void about();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void createActions();
+    void createMenus();
+    void onCurrentServerChanged();
+    void updateHeader();
+    void updateBanner();
+    void updateActions();
+    void updateTabTitles();
+    void handleElicitation(ServerSession* session, const json& params, std::function<void(const json&)> reply);
+
+    SessionManager* m_manager;
+    ServerListModel* m_serverModel;
+    QPointer<ServerSession> m_current;
+    QList<QMetaObject::Connection> m_currentConnections;
+
+    QSplitter* m_splitter;
+    QListView* m_serverList;
+    QLabel* m_serverTitle;
+    QLabel* m_serverEndpoint;
+    QLabel* m_serverState;
+    QPushButton* m_connectButton;
+    MessageBar* m_banner;
+    MessageBar* m_messageBar;
+    QTabWidget* m_pages;
+    ToolsPage* m_tools;
+    ResourcesPage* m_resources;
+    PromptsPage* m_prompts;
+    IdentityPage* m_identity;
+    ActivityPage* m_activity;
+    QToolButton* m_account;
+
+    QAction* m_addAction;
+    QAction* m_importAction;
+    QAction* m_exportAction;
+    QAction* m_quitAction;
+    QAction* m_editAction;
+    QAction* m_removeAction;
+    QAction* m_connectAction;
+    QAction* m_disconnectAction;
+    QAction* m_reconnectAction;
+    QAction* m_refreshAction;
+    QAction* m_searchAction;
+    QAction* m_callAction;
+    QAction* m_aboutAction;
+    QList<QAction*> m_pageActions;
+    bool m_configBroken = false;
+};
+
+} // namespace lanyard
