@@ -226,7 +226,8 @@ Scenario Scenario::builtIn()
     gateway.platform = AppPlatform::Web;
     gateway.redirectUris = {QStringLiteral("http://localhost/gateway/callback")};
     gateway.clientSecret = QString::fromLatin1(kGatewaySecret);
-    gateway.requiredResourceAccess = {{QStringLiteral("lab-hr"), {QStringLiteral("HR.Read")}},
+    gateway.requiredResourceAccess = {{QStringLiteral("graph"), {QStringLiteral("offline_access")}},
+                                      {QStringLiteral("lab-hr"), {QStringLiteral("HR.Read")}},
                                       {QStringLiteral("lab-docs"), {QStringLiteral("Docs.Read")}}};
 
     LabApp misregistered;
