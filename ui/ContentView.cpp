@@ -299,7 +299,7 @@ void ContentView::addJsonTree(const QString& title, const json& value, QVBoxLayo
     tree->setModel(model);
     tree->setUniformRowHeights(true);
     tree->setAlternatingRowColors(true);
-    tree->expandToDepth(1);
+    tree->expandToDepth(2);
     tree->header()->setSectionResizeMode(0, QHeaderView::Interactive);
     tree->header()->resizeSection(0, 180);
     tree->header()->setStretchLastSection(false);
@@ -353,8 +353,13 @@ void ContentView::addImageBlock(const QString& title, const QByteArray& data, co
         auto* label = new QLabel(v->parentWidget());
         label->setObjectName(QStringLiteral("imageContent"));
         QPixmap pm = QPixmap::fromImage(image);
-        if (pm.width() > 640 || pm.height() > 480)
+        if (pm.width() > 640 || pm.height() > 480) {
             pm = pm.scaled(640, 480, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+        } else if (pm.width() < 96 && pm.height() < 96 && pm.width() > 0 && pm.height() > 0) {
+            // Tiny images (icons, samples): show them larger, pixels kept sharp; the size is printed below.
+            const int factor = qMax(1, 96 / qMax(pm.width(), pm.height()));
+            pm = pm.scaled(pm.size() * factor, Qt::KeepAspectRatio, Qt::FastTransformation);
+        }
         label->setPixmap(pm);
         label->setAccessibleName(tr("Image, %1 by %2 pixels").arg(image.width()).arg(image.height()));
         v->addWidget(label, 0, Qt::AlignLeft);
@@ -525,7 +530,9 @@ void ContentView::showResourceContents(const json& readResult, qint64 elapsedMs)
 {
     reset();
     const json contents = readResult.is_object() ? readResult.value("contents", json::array()) : json::array();
-    addStatus(tr("Read in %1 ms: %n item(s).", nullptr, int(contents.size())).arg(elapsedMs), Tone::Neutral)
+    addStatus(contents.size() == 1 ? tr("Read in %1 ms: 1 item.").arg(elapsedMs)
+                                   : tr("Read in %1 ms: %2 items.").arg(elapsedMs).arg(contents.size()),
+              Tone::Neutral)
         ->setObjectName(QStringLiteral("resultStatus"));
     int shown = 0;
     for (const auto& c : contents) {
@@ -540,7 +547,7 @@ void ContentView::showPromptMessages(const json& getResult, qint64 elapsedMs)
     reset();
     const json messages = getResult.is_object() ? getResult.value("messages", json::array()) : json::array();
     const QString description = qs(getResult, "description");
-    addStatus(description.isEmpty() ? tr("%n message(s), in %1 ms.", nullptr, int(messages.size())).arg(elapsedMs)
+    addStatus(description.isEmpty() ? tr("%1 messages, in %2 ms.").arg(messages.size()).arg(elapsedMs)
                                     : description.left(1000),
               Tone::Neutral)
         ->setObjectName(QStringLiteral("resultStatus"));

@@ -42,7 +42,7 @@ public:
     {
         Q_UNUSED(state);
         QByteArray svg = svgSource(m_name);
-        if (svg.isEmpty())
+        if (svg.isEmpty() || rect.isEmpty() || !painter->isActive())
             return;
         svg.replace("currentColor", colorFor(mode).name(QColor::HexRgb).toLatin1());
         QSvgRenderer renderer(svg);
@@ -61,7 +61,10 @@ public:
 
     QPixmap scaledPixmap(const QSize& size, QIcon::Mode mode, QIcon::State state, qreal scale) override
     {
-        QPixmap pm(size * scale);
+        const QSize pixels = size * scale;
+        if (pixels.isEmpty())
+            return QPixmap();
+        QPixmap pm(pixels);
         pm.fill(Qt::transparent);
         {
             QPainter p(&pm);

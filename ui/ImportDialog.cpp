@@ -17,8 +17,9 @@ ImportDialog::ImportDialog(const ServerImport& found, const QString& fileName, Q
     setObjectName(QStringLiteral("importDialog"));
     setWindowTitle(tr("Import Servers"));
     auto* layout = new QVBoxLayout(this);
-    auto* intro = new QLabel(tr("%1 (%2 format) lists %n server(s). Choose the ones to add:", nullptr, int(found.servers.size()))
-                                 .arg(fileName, found.format),
+    auto* intro = new QLabel(tr("%1 (%2 format) lists %3 usable servers. Choose the ones to add:")
+                                 .arg(fileName, found.format)
+                                 .arg(found.servers.size()),
                              this);
     intro->setTextFormat(Qt::PlainText);
     intro->setWordWrap(true);

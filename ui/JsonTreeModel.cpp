@@ -27,11 +27,11 @@ void JsonTreeModel::build(Node* node, const json& value, int* budget)
     switch (value.type()) {
     case json::value_t::object:
         node->type = QStringLiteral("object");
-        node->value = tr("{%n member(s)}", nullptr, int(value.size()));
+        node->value = value.size() == 1 ? tr("{1 member}") : tr("{%1 members}").arg(value.size());
         break;
     case json::value_t::array:
         node->type = QStringLiteral("array");
-        node->value = tr("[%n item(s)]", nullptr, int(value.size()));
+        node->value = value.size() == 1 ? tr("[1 item]") : tr("[%1 items]").arg(value.size());
         break;
     case json::value_t::string: {
         node->type = QStringLiteral("string");
@@ -63,7 +63,7 @@ void JsonTreeModel::build(Node* node, const json& value, int* budget)
             more->parent = node;
             more->row = row;
             more->key = QStringLiteral("\u2026");
-            more->value = tr("%n more not shown", nullptr, total - index);
+            more->value = tr("%1 more not shown").arg(total - index);
             node->children.push_back(std::move(more));
             break;
         }

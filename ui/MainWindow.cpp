@@ -617,9 +617,9 @@ void MainWindow::importFrom(const QString& path)
             problems << e.message;
     }
     if (!problems.isEmpty())
-        showMessage(tr("Imported %n server(s); some could not be added: %1", nullptr, added).arg(problems.join(QLatin1Char(' '))));
+        showMessage(tr("Imported %1 of the servers; some could not be added: %2").arg(added).arg(problems.join(QLatin1Char(' '))));
     else
-        showMessage(tr("Imported %n server(s).", nullptr, added), false);
+        showMessage(added == 1 ? tr("Imported 1 server.") : tr("Imported %1 servers.").arg(added), false);
 }
 
 void MainWindow::exportServers()
@@ -638,7 +638,7 @@ void MainWindow::exportServers()
         showMessage(tr("Could not write %1: %2").arg(path, file.errorString()));
         return;
     }
-    showMessage(tr("Exported %n server(s) to %1.", nullptr, m_manager->count()).arg(path), false);
+    showMessage(tr("Exported %1 servers to %2.").arg(m_manager->count()).arg(path), false);
 }
 
 void MainWindow::about()

@@ -204,8 +204,9 @@ ToolsPage::ToolsPage(QWidget* parent) : QWidget(parent)
 
     detailSplit->addWidget(top);
     detailSplit->addWidget(m_resultTabs);
-    detailSplit->setStretchFactor(0, 3);
-    detailSplit->setStretchFactor(1, 2);
+    detailSplit->setStretchFactor(0, 2);
+    detailSplit->setStretchFactor(1, 3);
+    detailSplit->setSizes({330, 520});
 
     split->addWidget(left);
     split->addWidget(m_rightStack);
@@ -419,7 +420,7 @@ void ToolsPage::showTool(const json& tool)
     if (flags & ToolListModel::OpenWorld)
         addBadge(tr("open-world"), ui::infoColor(), tr("The tool reaches outside systems (for example the internet)."));
     if (tool.contains("outputSchema"))
-        addBadge(tr("structured output"), palette().color(QPalette::WindowText), tr("The tool declares an output schema; Lanyard checks results against it."));
+        addBadge(tr("structured output"), ui::isDarkPalette() ? QColor(0xc4, 0xa7, 0xff) : QColor(0x6a, 0x3f, 0xc0), tr("The tool declares an output schema; Lanyard checks results against it."));
 
     const json schema = tool.value("inputSchema", json::object());
     m_syncing = true;
