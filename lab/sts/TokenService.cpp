@@ -628,9 +628,10 @@ void TokenService::finishExchange(const std::shared_ptr<Exchange>& exchange)
         act["act"] = *prior;
 
     const qint64 t = now();
+    // Never beyond the subject token's life (as far as the allowed clock skew can tell).
     qint64 exp = t + m_scenario->lifetimes.tokenServiceSecs;
     if (auto subjectExp = subject.find("exp"); subjectExp != subject.end() && subjectExp->is_number_integer())
-        exp = std::min(exp, subjectExp->get<qint64>());
+        exp = std::min(exp, subjectExp->get<qint64>() + m_leewaySecs);
     if (exp <= t) {
         sendError(responder, QStringLiteral("invalid_grant"), QStringLiteral("The subject token expires now; get a fresh one."));
         return;
