@@ -18,8 +18,21 @@ bool isTokenChar(char c)
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
         return true;
     switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-': case '.':
-    case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
         return true;
     default:
         return false;
@@ -108,34 +121,62 @@ QList<QByteArray> commaTokens(const QByteArray& value)
 QByteArray httpReasonPhrase(int status)
 {
     switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 302: return "Found";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Status";
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 302:
+        return "Found";
+    case 303:
+        return "See Other";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 406:
+        return "Not Acceptable";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 415:
+        return "Unsupported Media Type";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Status";
     }
 }
 
@@ -183,8 +224,8 @@ public:
     bool isAlive() const { return m_state != State::Closed && m_socket->state() == QAbstractSocket::ConnectedState; }
     bool owns(const Responder* r) const { return r->m_serial == m_serial && m_state == State::Dispatched; }
 
-    void respond(Responder* r, int status, const QByteArray& body, const QByteArray& contentType,
-                 const HttpHeaders& headers);
+    void respond(
+        Responder* r, int status, const QByteArray& body, const QByteArray& contentType, const HttpHeaders& headers);
     bool beginStream(Responder* r, int status, const QByteArray& contentType, const HttpHeaders& headers);
     bool writeStream(Responder* r, const QByteArray& data);
     void endStream(Responder* r);
@@ -200,8 +241,8 @@ private:
     bool parseChunked();
     void dispatch();
     void refuse(int status, const QByteArray& message);
-    QByteArray buildHead(int status, const QByteArray& contentType, const HttpHeaders& headers,
-                         qint64 contentLength, bool chunked, bool close) const;
+    QByteArray buildHead(int status, const QByteArray& contentType, const HttpHeaders& headers, qint64 contentLength,
+        bool chunked, bool close) const;
     // Writes body bytes, applying the drop fault. False when the connection was dropped.
     bool writeBodyBytes(const QByteArray& data);
     void finishResponse();
@@ -229,9 +270,13 @@ private:
 };
 
 HttpConnection::HttpConnection(HttpServer* server, QTcpSocket* socket)
-    : QObject(server), m_server(server), m_socket(socket)
+    : QObject(server)
+    , m_server(server)
+    , m_socket(socket)
 {
     m_socket->setParent(this);
+    // Streamed answers are many small writes: send each at once (no Nagle delay).
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_idleTimer.setSingleShot(true);
     m_idleTimer.setInterval(server->idleTimeoutMs());
     connect(&m_idleTimer, &QTimer::timeout, this, [this] {
@@ -263,7 +308,8 @@ void HttpConnection::onReadyRead()
     if (m_state != State::Dispatched)
         m_idleTimer.start();
     // Bound what a client can queue behind a request that is still being answered.
-    if (m_state == State::Dispatched && m_buffer.size() > m_server->maxHeaderBytes() + m_server->maxRequestBodyBytes()) {
+    if (m_state == State::Dispatched
+        && m_buffer.size() > m_server->maxHeaderBytes() + m_server->maxRequestBodyBytes()) {
         abortConnection();
         return;
     }
@@ -371,7 +417,7 @@ bool HttpConnection::parseHead()
     const QByteArray& version = parts[2];
     if (version != "HTTP/1.1" && version != "HTTP/1.0") {
         const bool looksHttp = version.size() == 8 && version.startsWith("HTTP/") && version[6] == '.'
-                               && version[5] >= '0' && version[5] <= '9' && version[7] >= '0' && version[7] <= '9';
+            && version[5] >= '0' && version[5] <= '9' && version[7] >= '0' && version[7] <= '9';
         refuse(looksHttp ? 505 : 400, "unsupported HTTP version");
         return false;
     }
@@ -404,7 +450,7 @@ bool HttpConnection::parseHead()
             refuse(400, "malformed header field");
             return false;
         }
-        m_request.headers.append({name, value});
+        m_request.headers.append({ name, value });
     }
 
     const QList<QByteArray> connectionTokens = commaTokens(m_request.header("Connection"));
@@ -556,7 +602,7 @@ void HttpConnection::dispatch()
     if (!found) {
         HttpHeaders extra;
         if (!allow.isEmpty())
-            extra.append({"Allow", allow});
+            extra.append({ "Allow", allow });
         responder->send(status, httpReasonPhrase(status) + "\n", "text/plain; charset=utf-8", extra);
         return;
     }
@@ -584,7 +630,7 @@ void HttpConnection::dispatch()
 void HttpConnection::refuse(int status, const QByteArray& message)
 {
     m_server->logRequest(m_request.method.isEmpty() ? QByteArray("-") : m_request.method,
-                         m_request.path.isEmpty() ? QStringLiteral("-") : m_request.path, status);
+        m_request.path.isEmpty() ? QStringLiteral("-") : m_request.path, status);
     const QByteArray body = message + "\n";
     m_socket->write(buildHead(status, "text/plain; charset=utf-8", {}, body.size(), false, true));
     m_socket->write(body);
@@ -592,7 +638,7 @@ void HttpConnection::refuse(int status, const QByteArray& message)
 }
 
 QByteArray HttpConnection::buildHead(int status, const QByteArray& contentType, const HttpHeaders& headers,
-                                     qint64 contentLength, bool chunked, bool close) const
+    qint64 contentLength, bool chunked, bool close) const
 {
     QByteArray head;
     head.reserve(256);
@@ -640,8 +686,8 @@ bool HttpConnection::writeBodyBytes(const QByteArray& data)
     return true;
 }
 
-void HttpConnection::respond(Responder* r, int status, const QByteArray& body, const QByteArray& contentType,
-                             const HttpHeaders& headers)
+void HttpConnection::respond(
+    Responder* r, int status, const QByteArray& body, const QByteArray& contentType, const HttpHeaders& headers)
 {
     if (!isAlive() || !owns(r) || r->m_started)
         return;
@@ -675,7 +721,8 @@ bool HttpConnection::beginStream(Responder* r, int status, const QByteArray& con
         return false;
     r->m_started = true;
     r->m_status = status;
-    const QByteArray type = m_activeFaults.contentTypeOverride.isEmpty() ? contentType : m_activeFaults.contentTypeOverride;
+    const QByteArray type
+        = m_activeFaults.contentTypeOverride.isEmpty() ? contentType : m_activeFaults.contentTypeOverride;
     m_streamChunked = m_request.httpVersion == "HTTP/1.1";
     m_streamCloses = !m_streamChunked || !m_keepAlive;
     m_socket->write(buildHead(status, type, headers, -1, m_streamChunked, m_streamCloses));
@@ -776,7 +823,11 @@ void HttpConnection::onDisconnected()
 
 // ---- Responder --------------------------------------------------------------------------------
 
-Responder::Responder(HttpConnection* connection, quint64 serial) : m_connection(connection), m_serial(serial) {}
+Responder::Responder(HttpConnection* connection, quint64 serial)
+    : m_connection(connection)
+    , m_serial(serial)
+{
+}
 
 Responder::~Responder()
 {
@@ -837,7 +888,9 @@ void Responder::markDisconnected()
 
 // ---- HttpServer -------------------------------------------------------------------------------
 
-HttpServer::HttpServer(QObject* parent) : QObject(parent), m_server(new QTcpServer(this))
+HttpServer::HttpServer(QObject* parent)
+    : QObject(parent)
+    , m_server(new QTcpServer(this))
 {
     connect(m_server, &QTcpServer::newConnection, this, [this] { onNewConnection(); });
 }
@@ -907,7 +960,7 @@ void HttpServer::route(const QByteArray& method, const QString& path, HttpHandle
             return;
         }
     }
-    m_routes.push_back(Route{method, path, false, std::move(handler)});
+    m_routes.push_back(Route { method, path, false, std::move(handler) });
 }
 
 void HttpServer::routePrefix(const QByteArray& method, const QString& prefix, HttpHandler handler)
@@ -918,7 +971,7 @@ void HttpServer::routePrefix(const QByteArray& method, const QString& prefix, Ht
             return;
         }
     }
-    m_routes.push_back(Route{method, prefix, true, std::move(handler)});
+    m_routes.push_back(Route { method, prefix, true, std::move(handler) });
 }
 
 bool HttpServer::hasRoute(const QByteArray& method, const QString& path) const
@@ -930,8 +983,8 @@ bool HttpServer::hasRoute(const QByteArray& method, const QString& path) const
     return false;
 }
 
-const HttpServer::Route* HttpServer::findRoute(const QByteArray& method, const QString& path, int* status,
-                                                QByteArray* allow) const
+const HttpServer::Route* HttpServer::findRoute(
+    const QByteArray& method, const QString& path, int* status, QByteArray* allow) const
 {
     QList<QByteArray> allowed;
     // Exact routes first.

@@ -24,11 +24,11 @@ using HttpHeaders = QList<QPair<QByteArray, QByteArray>>;
 // One parsed HTTP/1.x request. Header lookup is case-insensitive.
 struct Request
 {
-    QByteArray method;      // "GET", "POST", ...
-    QString path;           // percent-decoded path, no query
-    QUrlQuery query;        // never log: may carry codes or tokens
-    HttpHeaders headers;    // as received (names in the client's spelling)
-    QByteArray body;        // de-chunked
+    QByteArray method; // "GET", "POST", ...
+    QString path; // percent-decoded path, no query
+    QUrlQuery query; // never log: may carry codes or tokens
+    HttpHeaders headers; // as received (names in the client's spelling)
+    QByteArray body; // de-chunked
     QByteArray httpVersion; // "HTTP/1.1" or "HTTP/1.0"
     QHostAddress peerAddress;
     quint16 peerPort = 0;
@@ -53,7 +53,7 @@ public:
     Responder& operator=(const Responder&) = delete;
 
     void send(int status, const QByteArray& body, const QByteArray& contentType = "text/plain; charset=utf-8",
-              const HttpHeaders& headers = {});
+        const HttpHeaders& headers = {});
     // Starts a streamed answer (chunked for HTTP/1.1). False if the client is gone or an answer started.
     bool beginStream(int status, const QByteArray& contentType, const HttpHeaders& headers = {});
     // Writes one piece of a streamed answer. False if the client is gone.
@@ -89,10 +89,10 @@ using HttpHandler = std::function<void(const Request& request, const ResponderPt
 // pathPrefix (empty = every path); `remaining` counts affected requests (-1 = no limit).
 struct HttpFaults
 {
-    int latencyMs = 0;                // wait this long before the handler runs
-    qint64 dropAfterBodyBytes = -1;   // abort the connection after this many body bytes
-    QByteArray contentTypeOverride;   // send this Content-Type instead of the real one
-    bool truncateBody = false;        // announce the full length, send half, close
+    int latencyMs = 0; // wait this long before the handler runs
+    qint64 dropAfterBodyBytes = -1; // abort the connection after this many body bytes
+    QByteArray contentTypeOverride; // send this Content-Type instead of the real one
+    bool truncateBody = false; // announce the full length, send half, close
     QString pathPrefix;
     int remaining = -1;
 

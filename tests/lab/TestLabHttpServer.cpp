@@ -64,7 +64,7 @@ RawResponse readResponse(QTcpSocket& socket, QByteArray& buffer, int timeoutMs =
         const QByteArray line = lines[i].trimmed();
         const qsizetype colon = line.indexOf(':');
         if (colon > 0)
-            r.headers.append({line.left(colon), line.mid(colon + 1).trimmed()});
+            r.headers.append({ line.left(colon), line.mid(colon + 1).trimmed() });
     }
     if (r.header("Transfer-Encoding").toLower() == "chunked") {
         while (true) {
@@ -210,7 +210,8 @@ void TestLabHttpServer::routing()
     m_server->route("", "/any", echoHandler("any"));
     m_server->route("GET", "/sp ace", echoHandler("space"));
 
-    const RawResponse r = exchange(m_server->port(), method + " " + path.toUtf8() + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+    const RawResponse r = exchange(
+        m_server->port(), method + " " + path.toUtf8() + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
     QVERIFY(r.complete);
     QCOMPARE(r.status, status);
     if (status == 200)
@@ -235,8 +236,8 @@ void TestLabHttpServer::requestAccessors()
         res->send(204, {});
     });
     const RawResponse r = exchange(m_server->port(),
-                                   "POST /r?x=1&y=%20z HTTP/1.1\r\nX-Thing: one\r\nx-thing: two\r\nCONTENT-type: a/b\r\n"
-                                   "Content-Length: 3\r\n\r\nabc");
+        "POST /r?x=1&y=%20z HTTP/1.1\r\nX-Thing: one\r\nx-thing: two\r\nCONTENT-type: a/b\r\n"
+        "Content-Length: 3\r\n\r\nabc");
     QCOMPARE(r.status, 204);
     QCOMPARE(seen.path, QStringLiteral("/r"));
     QCOMPARE(seen.query.queryItemValue("x"), QStringLiteral("1"));
@@ -308,8 +309,8 @@ void TestLabHttpServer::chunkedRequestBody()
 {
     m_server->route("POST", "/echo", echoHandler("e"));
     const RawResponse r = exchange(m_server->port(),
-                                   "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                   "5;ext=1\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nTrailer: x\r\n\r\n");
+        "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "5;ext=1\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nTrailer: x\r\n\r\n");
     QVERIFY(r.complete);
     QCOMPARE(r.status, 200);
     QCOMPARE(r.body, QByteArray("e|POST|/echo|hello 0123456789"));
@@ -419,14 +420,18 @@ void TestLabHttpServer::bodySizeLimit_data()
     QTest::addColumn<QByteArray>("request");
     QTest::addColumn<int>("status");
     const QByteArray big(2000, 'b');
-    QTest::newRow("content-length over limit") << QByteArray("POST /echo HTTP/1.1\r\nContent-Length: 2000\r\n\r\n") + big << 413;
-    QTest::newRow("content-length at limit") << QByteArray("POST /echo HTTP/1.1\r\nContent-Length: 1000\r\n\r\n") + big.left(1000) << 200;
-    QTest::newRow("chunked over limit")
-        << QByteArray("POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3E8\r\n") + big.left(1000)
-               + "\r\n1\r\nx\r\n0\r\n\r\n"
-        << 413;
-    QTest::newRow("huge declared length") << QByteArray("POST /echo HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n") << 413;
-    QTest::newRow("head too large") << QByteArray("GET /echo HTTP/1.1\r\nX-Big: ") + QByteArray(5000, 'h') + "\r\n\r\n" << 431;
+    QTest::newRow("content-length over limit")
+        << QByteArray("POST /echo HTTP/1.1\r\nContent-Length: 2000\r\n\r\n") + big << 413;
+    QTest::newRow("content-length at limit")
+        << QByteArray("POST /echo HTTP/1.1\r\nContent-Length: 1000\r\n\r\n") + big.left(1000) << 200;
+    QTest::newRow("chunked over limit") << QByteArray(
+                                               "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3E8\r\n")
+            + big.left(1000)
+            + "\r\n1\r\nx\r\n0\r\n\r\n" << 413;
+    QTest::newRow("huge declared length")
+        << QByteArray("POST /echo HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n") << 413;
+    QTest::newRow("head too large") << QByteArray("GET /echo HTTP/1.1\r\nX-Big: ") + QByteArray(5000, 'h') + "\r\n\r\n"
+                                    << 431;
 }
 
 void TestLabHttpServer::bodySizeLimit()
@@ -459,11 +464,16 @@ void TestLabHttpServer::malformedRequests_data()
     QTest::newRow("bare LF in head") << QByteArray("GET / HTTP/1.1\nA: b\r\n\r\n") << 400;
     QTest::newRow("control byte in value") << QByteArray("GET / HTTP/1.1\r\nA: b\x01\r\n\r\n") << 400;
     QTest::newRow("negative length") << QByteArray("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n") << 400;
-    QTest::newRow("two lengths") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab") << 400;
-    QTest::newRow("length and chunked") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n") << 400;
+    QTest::newRow("two lengths") << QByteArray("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab")
+                                 << 400;
+    QTest::newRow("length and chunked") << QByteArray(
+        "POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")
+                                        << 400;
     QTest::newRow("gzip encoding") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n") << 501;
     QTest::newRow("bad chunk size") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n") << 400;
-    QTest::newRow("chunk without CRLF") << QByteArray("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n") << 400;
+    QTest::newRow("chunk without CRLF") << QByteArray(
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n")
+                                        << 400;
     QTest::newRow("target too long") << QByteArray("GET /") + QByteArray(9000, 'a') + " HTTP/1.1\r\n\r\n" << 414;
 }
 
@@ -497,7 +507,7 @@ void TestLabHttpServer::bindsLoopbackOnly()
         QTcpSocket socket;
         socket.connectToHost(a, m_server->port());
         QVERIFY2(!QTest::qWaitFor([&] { return socket.state() == QAbstractSocket::ConnectedState; }, 1000),
-                 qPrintable(a.toString()));
+            qPrintable(a.toString()));
     }
     if (tried == 0)
         qInfo("no non-loopback IPv4 address on this machine; only the bound address was checked");
@@ -523,7 +533,8 @@ void TestLabHttpServer::faultLatency()
 
 void TestLabHttpServer::faultWrongContentType()
 {
-    m_server->route("GET", "/j", [](const Request&, const ResponderPtr& res) { res->send(200, "{}", "application/json"); });
+    m_server->route(
+        "GET", "/j", [](const Request&, const ResponderPtr& res) { res->send(200, "{}", "application/json"); });
     HttpFaults f;
     f.contentTypeOverride = "text/html";
     m_server->setFaults(f);
@@ -535,7 +546,8 @@ void TestLabHttpServer::faultWrongContentType()
 
 void TestLabHttpServer::faultTruncatedBody()
 {
-    m_server->route("GET", "/t", [](const Request&, const ResponderPtr& res) { res->send(200, QByteArray(1000, 't')); });
+    m_server->route(
+        "GET", "/t", [](const Request&, const ResponderPtr& res) { res->send(200, QByteArray(1000, 't')); });
     HttpFaults f;
     f.truncateBody = true;
     m_server->setFaults(f);
@@ -579,30 +591,35 @@ void TestLabHttpServer::faultDropConnection()
 
 void TestLabHttpServer::faultCountAndPrefix()
 {
-    m_server->route("GET", "/a/x", [](const Request&, const ResponderPtr& res) { res->send(200, "ok", "application/json"); });
-    m_server->route("GET", "/b/x", [](const Request&, const ResponderPtr& res) { res->send(200, "ok", "application/json"); });
+    m_server->route(
+        "GET", "/a/x", [](const Request&, const ResponderPtr& res) { res->send(200, "ok", "application/json"); });
+    m_server->route(
+        "GET", "/b/x", [](const Request&, const ResponderPtr& res) { res->send(200, "ok", "application/json"); });
     HttpFaults f;
     f.contentTypeOverride = "text/plain";
     f.pathPrefix = "/a/";
     f.remaining = 1;
     m_server->setFaults(f);
-    QCOMPARE(exchange(m_server->port(), "GET /b/x HTTP/1.1\r\n\r\n").header("Content-Type"), QByteArray("application/json"));
+    QCOMPARE(
+        exchange(m_server->port(), "GET /b/x HTTP/1.1\r\n\r\n").header("Content-Type"), QByteArray("application/json"));
     QCOMPARE(exchange(m_server->port(), "GET /a/x HTTP/1.1\r\n\r\n").header("Content-Type"), QByteArray("text/plain"));
-    QCOMPARE(exchange(m_server->port(), "GET /a/x HTTP/1.1\r\n\r\n").header("Content-Type"), QByteArray("application/json"));
+    QCOMPARE(
+        exchange(m_server->port(), "GET /a/x HTTP/1.1\r\n\r\n").header("Content-Type"), QByteArray("application/json"));
 }
 
 void TestLabHttpServer::logHasNoSecrets()
 {
     lanyard::test::LogCapture capture;
     m_server->setName("unit");
-    m_server->route("POST", "/token", [](const Request&, const ResponderPtr& res) { res->send(200, "{\"access_token\":\"tok-body-9\"}"); });
+    m_server->route("POST", "/token",
+        [](const Request&, const ResponderPtr& res) { res->send(200, "{\"access_token\":\"tok-body-9\"}"); });
     const RawResponse r = exchange(m_server->port(),
-                                   "POST /token?code=query-secret-1 HTTP/1.1\r\nAuthorization: Bearer header-secret-2\r\n"
-                                   "Content-Length: 20\r\n\r\npassword=body-secr-3");
+        "POST /token?code=query-secret-1 HTTP/1.1\r\nAuthorization: Bearer header-secret-2\r\n"
+        "Content-Length: 20\r\n\r\npassword=body-secr-3");
     QCOMPARE(r.status, 200);
     QVERIFY2(capture.contains(QStringLiteral("POST /token 200")), qPrintable(capture.lines().join('\n')));
     QVERIFY(capture.contains(QStringLiteral("[unit]")));
-    for (const char* secret : {"query-secret-1", "header-secret-2", "body-secr-3", "tok-body-9", "code="})
+    for (const char* secret : { "query-secret-1", "header-secret-2", "body-secr-3", "tok-body-9", "code=" })
         QVERIFY2(!capture.contains(QString::fromLatin1(secret)), secret);
 }
 

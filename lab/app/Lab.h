@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "http/HttpServer.h"
+#include "mcp/DemoServers.h"
+#include "mcp/McpServer.h"
+#include "util/Json.h"
+
+#include <QList>
+#include <QObject>
+#include <QString>
+#include <QUrl>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace lanyard::lab {
+
+struct LabOptions
+{
+    // hr listens on basePort, docs on basePort + 1, bench on basePort + 2; 0 = free ports.
+    quint16 basePort = 0;
+    int latencyMs = 0; // added to every answer (fault hook)
+    int benchTools = 1000; // tools on the bench server
+    // Runs for each MCP server after it is built and before it listens: plug in the auth hook
+    // (server.setAuthHook), metadata (server.mutableOptions().authorizationServers, scopesSupported,
+    // scopePrefix, resource), extra tools, ...
+    std::function<void(const QString& name, McpServer& server)> configureServer;
+    // The `auth` block written into the generated Lanyard config per server. Default {"type":"none"}.
+    std::function<json(const QString& name)> authConfigFor;
+};
+
+struct LabEndpoint
+{
+    QString name; // "hr", "docs", "bench"
+    QString title;
+    QUrl url; // http://127.0.0.1:<port>/mcp
+};
+
+// The whole lab in one object: the demo MCP servers, each on its own loopback port.
+// Tests: `Lab lab; QVERIFY(lab.start({}, &error)); ... lab.url("hr") ...` — stop() or destruction ends it.
+class Lab : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Lab(QObject* parent = nullptr);
+    ~Lab() override;
+
+    bool start(const LabOptions& options = {}, QString* error = nullptr);
+    void stop();
+    bool isRunning() const { return !m_servers.empty(); }
+
+    static QStringList serverNames();
+    QList<LabEndpoint> endpoints() const;
+    QUrl url(const QString& name) const;
+    McpServer* server(const QString& name) const;
+    HttpServer* http(const QString& name) const;
+    HrDemoServer* hr() const;
+    DocsDemoServer* docs() const;
+    BenchDemoServer* bench() const;
+
+    // {"servers":[{"name":"hr","url":"http://127.0.0.1:P/mcp","auth":{"type":"none"}}, ...]}
+    json lanyardConfig() const;
+    bool writeConfig(const QString& path, QString* error = nullptr) const;
+
+private:
+    struct Entry
+    {
+        QString name;
+        std::unique_ptr<HttpServer> http;
+        std::unique_ptr<McpServer> server;
+    };
+    std::vector<Entry> m_servers;
+    LabOptions m_options;
+    const Entry* find(const QString& name) const;
+};
+
+} // namespace lanyard::lab
