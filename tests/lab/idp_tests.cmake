@@ -5,3 +5,4 @@ lanyard_add_test(NAME TestIdpDiscovery SOURCES TestIdpDiscovery.cpp TestIdpHelpe
 lanyard_add_test(NAME TestIdpAuthorize SOURCES TestIdpAuthorize.cpp TestIdpHelpers.h LABELS integration LIBS ${_idp_libs} TIMEOUT 120)
 lanyard_add_test(NAME TestIdpTokens SOURCES TestIdpTokens.cpp TestIdpHelpers.h LABELS integration LIBS ${_idp_libs} TIMEOUT 120)
 lanyard_add_test(NAME TestStsExchange SOURCES TestStsExchange.cpp TestIdpHelpers.h LABELS integration LIBS ${_idp_libs} TIMEOUT 120)
+lanyard_add_test(NAME TestLabJwtValidator SOURCES TestLabJwtValidator.cpp TestIdpHelpers.h LABELS integration LIBS ${_idp_libs} TIMEOUT 60)
