@@ -35,7 +35,8 @@ struct Employee
 // Access rules (documented in docs/lab.md):
 // - everyone: whoami, list_employees, get_employee (without salary), generate_report,
 //   request_time_off, hr://me, hr://employees/{id}, hr://policies/leave, prompt performance_review;
-// - role HR.Admin: salaries in get_employee, update_salary, audit_log (tool and hr://audit-log);
+// - role HR.Admin (or hr.admin, as the lab token service writes it): salaries in get_employee,
+//   update_salary, audit_log (tool and hr://audit-log);
 // - update_salary also needs the scope HR.Write in a real (non-anonymous) token: a token without it
 //   gets HTTP 403 with `WWW-Authenticate: Bearer error="insufficient_scope"` (step-up helps);
 //   a caller without the role gets a tool error (isError: true), since no new token would help.

@@ -15,9 +15,16 @@ json annotations(bool readOnly, bool destructive, bool idempotent, const char* t
         { "idempotentHint", idempotent }, { "openWorldHint", false } };
 }
 
+// Entra app role "HR.Admin"; the lab token service maps it to "hr.admin" in the tokens it issues.
+const QStringList kAdminRoles = { QString::fromLatin1(HrDemoServer::AdminRole), QStringLiteral("hr.admin") };
+
 bool isAdmin(const Caller& c)
 {
-    return c.hasRole(QString::fromLatin1(HrDemoServer::AdminRole));
+    for (const QString& r : kAdminRoles) {
+        if (c.hasRole(r))
+            return true;
+    }
+    return false;
 }
 
 json structured(const QString& text, const json& data)
@@ -66,6 +73,10 @@ HrDemoServer::HrDemoServer(McpServerOptions options, QObject* parent)
     add("E1010", "Judy Jones", "judy@lanyard.test", "Finance Director", "Finance", "E1012", 140000);
     add("E1011", "Mallory Moss", "mallory@lanyard.test", "Security Analyst", "Engineering", "E1004", 99000);
     add("E1012", "Oscar Olsen", "oscar@lanyard.test", "Chief Executive", "Executive", "", 210000);
+    // The users of the identity lab's built-in scenario.
+    add("E1013", "Ada Admin", "ada@lanyardlab.onmicrosoft.com", "HR Systems Administrator", "HR", "E1001", 121000);
+    add("E1014", "Olli User", "olli@lanyardlab.onmicrosoft.com", "Support Engineer", "Engineering", "E1004", 83000);
+    add("E1015", "Chris Newcomer", "chris@lanyardlab.onmicrosoft.com", "Junior Analyst", "Finance", "E1010", 61000);
 
     // Every tools/call lands in the audit log, including refusals.
     connect(this, &McpServer::toolCalled, this,
@@ -112,6 +123,12 @@ const Employee* HrDemoServer::employeeFor(const Caller& caller) const
             if (e.email.compare(v, Qt::CaseInsensitive) == 0)
                 return &e;
         }
+    }
+    // Tokens without a user name (some exchanged tokens) may still carry the display name.
+    const QString name = qs(caller.claims, "name");
+    for (const auto& e : m_employees) {
+        if (!name.isEmpty() && e.name == name)
+            return &e;
     }
     return nullptr;
 }
@@ -209,7 +226,7 @@ void HrDemoServer::addTools()
             { "annotations", annotations(false, true, true, "Update a salary") },
         };
         t.requiredScopes = { QString::fromLatin1(WriteScope) };
-        t.requiredRoles = { QString::fromLatin1(AdminRole) };
+        t.requiredRoles = kAdminRoles;
         t.handler = [this](const CallPtr& ctx) {
             const json args = ctx->arguments();
             const QString id = qs(args, "id");
@@ -367,7 +384,7 @@ void HrDemoServer::addTools()
                     { "additionalProperties", false } } },
             { "annotations", annotations(true, false, true, "Audit log") },
         };
-        t.requiredRoles = { QString::fromLatin1(AdminRole) };
+        t.requiredRoles = kAdminRoles;
         t.visibleTo = isAdmin;
         t.handler = [this](const CallPtr& ctx) {
             const int limit = std::clamp(int(ctx->arguments().value("limit", 50.0)), 1, 1000);

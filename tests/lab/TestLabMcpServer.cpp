@@ -672,7 +672,7 @@ void TestLabMcpServer::toolsCallBasics()
     QSignalSpy called(m_hr, &McpServer::toolCalled);
     json m = c.tool(QStringLiteral("list_employees"), { { "department", "HR" } });
     QVERIFY(!m["result"].value("isError", false));
-    QCOMPARE(m["result"]["structuredContent"]["employees"].size(), size_t(2));
+    QCOMPARE(m["result"]["structuredContent"]["employees"].size(), size_t(3));
     QVERIFY(QString::fromStdString(m["result"]["content"][0]["text"].get<std::string>()).contains("Carol Chen"));
     QCOMPARE(called.size(), 1);
     QCOMPARE(called.first().at(2).toString(), QStringLiteral("allowed"));
@@ -1259,6 +1259,18 @@ void TestLabMcpServer::scopeAndRoleChecks()
     }
     QCOMPARE(outcomes,
         (QStringList { "oid-alice:denied-scope", "oid-bob:denied-role", "oid-alice:allowed", "oid-alice:changed" }));
+
+    // Tokens from the lab token service carry the role as "hr.admin" and scopes in `scope`.
+    startHr(o,
+        auth::staticBearer({ { "exchanged",
+            { { "sub", "pairwise-ada" }, { "name", "Ada Admin" }, { "roles", { "hr.admin" } },
+                { "scope", "HR.Read HR.Write" } } } }));
+    Client ex(m_url, "exchanged");
+    ex.initialize();
+    m = ex.tool(QStringLiteral("update_salary"), { { "id", "E1002" }, { "salary", 99000 } });
+    QVERIFY2(!m["result"].value("isError", false), dumpJson(m).constData());
+    m = ex.call(QStringLiteral("resources/read"), { { "uri", "hr://me" } });
+    QVERIFY(QString::fromStdString(m["result"]["contents"][0]["text"].get<std::string>()).contains("E1013"));
 }
 
 void TestLabMcpServer::sessionBoundToCaller()
