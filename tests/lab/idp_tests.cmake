@@ -6,3 +6,4 @@ lanyard_add_test(NAME TestIdpAuthorize SOURCES TestIdpAuthorize.cpp TestIdpHelpe
 lanyard_add_test(NAME TestIdpTokens SOURCES TestIdpTokens.cpp TestIdpHelpers.h LABELS integration LIBS ${_idp_libs} TIMEOUT 120)
 lanyard_add_test(NAME TestStsExchange SOURCES TestStsExchange.cpp TestIdpHelpers.h LABELS integration LIBS ${_idp_libs} TIMEOUT 120)
 lanyard_add_test(NAME TestLabJwtValidator SOURCES TestLabJwtValidator.cpp TestIdpHelpers.h LABELS integration LIBS ${_idp_libs} TIMEOUT 60)
+lanyard_add_test(NAME TestIdpJoseInterop SOURCES TestIdpJoseInterop.cpp TestIdpHelpers.h LABELS interop LIBS ${_idp_libs} TIMEOUT 120)
