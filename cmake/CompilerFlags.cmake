@@ -3,7 +3,7 @@
 add_library(lanyard_flags INTERFACE)
 target_compile_options(lanyard_flags INTERFACE
   -Wall -Wextra -Wpedantic -Wold-style-cast -Wnon-virtual-dtor -Woverloaded-virtual
-  -Wshadow=local -Wformat=2 -Wno-unused-parameter)
+  $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local> $<$<CXX_COMPILER_ID:Clang>:-Wshadow-uncaptured-local> -Wformat=2 -Wno-unused-parameter)
 target_compile_definitions(lanyard_flags INTERFACE
   QT_NO_FOREACH QT_NO_NARROWING_CONVERSIONS_IN_CONNECT
   $<$<NOT:$<CONFIG:Debug>>:_FORTIFY_SOURCE=2>)

@@ -247,14 +247,42 @@ void StreamableHttpTransport::close()
     if (m_closed || m_closing)
         return;
     m_closing = true;
-    // Abort everything in flight. Pending requests are failed by the protocol layer on closed().
+    // Abort everything in flight except notifications and responses already on their way (above
+    // all a notifications/cancelled sent just before closing): the session ends after them.
+    // Pending requests are failed by the protocol layer on closed().
     std::vector<quint64> ids;
-    for (const auto& entry : m_exchanges)
-        ids.push_back(entry.first);
+    for (const auto& entry : m_exchanges) {
+        if (!isDraining(*entry.second))
+            ids.push_back(entry.first);
+    }
     for (const quint64 id : ids)
         remove(id);
 
     const int generation = ++m_closeGeneration;
+    // The provider or the server may never answer: closing must not hang on them.
+    QTimer::singleShot(m_closeTimeoutMs + 500, this, [this, generation] {
+        if (generation == m_closeGeneration)
+            finishClose();
+    });
+    m_endSessionPending = true;
+    endSessionWhenDrained();
+}
+
+bool StreamableHttpTransport::isDraining(const Exchange& ex) const
+{
+    return ex.kind == Post && !ex.isRequest && (ex.reply || ex.waiting);
+}
+
+void StreamableHttpTransport::endSessionWhenDrained()
+{
+    if (!m_endSessionPending)
+        return;
+    for (const auto& entry : m_exchanges) {
+        if (isDraining(*entry.second))
+            return;
+    }
+    m_endSessionPending = false;
+    const int generation = m_closeGeneration;
     if (m_sessionId.isEmpty()) {
         QTimer::singleShot(0, this, [this, generation] {
             if (generation == m_closeGeneration)
@@ -264,11 +292,6 @@ void StreamableHttpTransport::close()
     }
     qCDebug(lcTransport) << "ending the MCP session";
     dispatch(createExchange(Delete));
-    // The provider or the server may never answer: closing must not hang on them.
-    QTimer::singleShot(m_closeTimeoutMs + 500, this, [this, generation] {
-        if (generation == m_closeGeneration)
-            finishClose();
-    });
 }
 
 void StreamableHttpTransport::finishClose()
@@ -277,6 +300,7 @@ void StreamableHttpTransport::finishClose()
         return;
     m_closed = true;
     m_closing = false;
+    m_endSessionPending = false;
     std::vector<quint64> ids;
     for (const auto& entry : m_exchanges)
         ids.push_back(entry.first);
@@ -1074,6 +1098,8 @@ void StreamableHttpTransport::remove(quint64 id)
     if (id == m_listenExchange)
         m_listenExchange = 0;
     m_exchanges.erase(id);
+    if (m_closing)
+        endSessionWhenDrained();
 }
 
 } // namespace lanyard

@@ -97,6 +97,8 @@ private:
     void remove(quint64 id);
     void emitTraffic(const TrafficRecord& record);
     void finishClose();
+    bool isDraining(const Exchange& ex) const;
+    void endSessionWhenDrained();
     Error httpStatusError(const Exchange* ex) const;
 
     QUrl m_endpoint;
@@ -109,6 +111,7 @@ private:
     quint64 m_listenExchange = 0;
     bool m_listenUnsupported = false;
     bool m_closing = false;
+    bool m_endSessionPending = false;
     bool m_closed = false;
     int m_maxResumeAttempts = 3;
     qint64 m_defaultRetryMs = 1000;
