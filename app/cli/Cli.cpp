@@ -12,6 +12,7 @@
 #include "lanyard/Version.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QFile>
 #include <QTimer>
 
@@ -42,7 +43,7 @@ QString Cli::usage()
         "Commands:\n"
         "  servers                         list the configured servers\n"
         "  tools SERVER                    list tools (every page)\n"
-        "  call SERVER TOOL [--args JSON|@FILE] [--elicit defaults|decline|cancel|JSON]\n"
+        "  call SERVER TOOL [--args JSON|@FILE] [--elicit defaults|decline|cancel|JSON] [--repeat N]\n"
         "                                  call a tool\n"
         "  resources SERVER                list resources\n"
         "  templates SERVER                list resource templates\n"
@@ -114,6 +115,15 @@ bool Cli::parse(Error* error)
         } else if (a == QLatin1String("--args")) {
             if (!needValue(i, a, &m_opt.argsText))
                 return false;
+        } else if (a == QLatin1String("--repeat")) {
+            if (!needValue(i, a, &value))
+                return false;
+            bool ok = false;
+            m_opt.repeat = value.toInt(&ok);
+            if (!ok || m_opt.repeat < 1 || m_opt.repeat > 10000000) {
+                *error = Error(Error::Kind::Usage, tr("--repeat takes a whole number from 1 to 10000000, not \"%1\".").arg(value));
+                return false;
+            }
         } else if (a == QLatin1String("--elicit")) {
             if (!needValue(i, a, &m_opt.elicit))
                 return false;
@@ -334,6 +344,10 @@ void Cli::runCommand()
                 m_err << tr("note: the server does not list a tool named \"%1\"; calling it anyway.").arg(tool) << "\n";
                 m_err.flush();
             }
+            if (m_opt.repeat > 1) {
+                repeatCall(tool, args, meta, m_opt.repeat, QDateTime::currentMSecsSinceEpoch());
+                return;
+            }
             PendingRequest* call = m_client->callTool(tool, args);
             if (!m_opt.json) {
                 connect(call, &PendingRequest::progress, this, [this](double p, double total, const QString& msg) {
@@ -378,6 +392,28 @@ void Cli::runCommand()
             finish(ExitOk);
         });
     }
+}
+
+void Cli::repeatCall(const QString& tool, const json& args, const json& meta, int remaining, qint64 startedMs)
+{
+    track(m_client->callTool(tool, args), [this, tool, args, meta, remaining, startedMs](const json& r) {
+        const ToolResultCheck check = McpClient::checkToolResult(r, meta);
+        if (check.isError || remaining <= 1) {
+            const qint64 ms = qMax<qint64>(1, QDateTime::currentMSecsSinceEpoch() - startedMs);
+            const int done = m_opt.repeat - remaining + 1;
+            if (m_opt.json) {
+                printJson(json{{"calls", done}, {"milliseconds", ms}, {"callsPerSecond", done * 1000.0 / ms}, {"last", r}});
+            } else {
+                m_out << tr("%1 calls of %2 in %3 ms (%4 calls/s)").arg(done).arg(tool).arg(ms).arg(done * 1000.0 / ms, 0, 'f', 1)
+                      << "\n";
+            }
+            if (check.isError)
+                m_err << tr("call %1 of %2 reported an error; stopped.").arg(done).arg(m_opt.repeat) << "\n";
+            finish(check.isError ? ExitToolError : ExitOk);
+            return;
+        }
+        repeatCall(tool, args, meta, remaining - 1, startedMs);
+    });
 }
 
 void Cli::track(PendingRequest* request, std::function<void(const json&)> onResult)

@@ -40,6 +40,7 @@ private:
         bool stdio = false;
         QString argsText;
         QString elicit; // "defaults" (default), "decline", "cancel", or a JSON object
+        int repeat = 1; // call: sequential calls in one session (scripting, load checks, benchmarks)
     };
 
     bool parse(Error* error);
@@ -48,6 +49,7 @@ private:
     void runCommand();
     void runConformance();
     void track(PendingRequest* request, std::function<void(const json&)> onResult);
+    void repeatCall(const QString& tool, const json& args, const json& meta, int remaining, qint64 startedMs);
     void finish(int code);
     void fail(const Error& error);
     bool readArgs(const QString& text, json* out, Error* error);

@@ -224,6 +224,29 @@ private slots:
         QVERIFY2(r.err.contains(QStringLiteral("--args must be a JSON object")), qPrintable(r.err));
     }
 
+    void repeatMakesSequentialCallsInOneSession()
+    {
+        const int before = m_server.requestCount();
+        const Run r = cli({QStringLiteral("--json"), QStringLiteral("call"), url(), QStringLiteral("add"), QStringLiteral("--args"),
+                           QStringLiteral("{\"a\": 1, \"b\": 2}"), QStringLiteral("--repeat"), QStringLiteral("25")});
+        QCOMPARE(r.exitCode, 0);
+        auto j = parseJson(r.out.toUtf8());
+        QVERIFY2(j, qPrintable(r.out));
+        QCOMPARE((*j)["calls"], 25);
+        QVERIFY((*j)["callsPerSecond"].get<double>() > 0);
+        int calls = 0;
+        int initializes = 0;
+        const auto reqs = m_server.requests();
+        for (int i = before; i < reqs.size(); ++i) {
+            calls += reqs[i].body.contains("\"tools/call\"") ? 1 : 0;
+            initializes += reqs[i].body.contains("\"initialize\"") ? 1 : 0;
+        }
+        QCOMPARE(calls, 25);
+        QCOMPARE(initializes, 1);
+        const Run bad = cli({QStringLiteral("call"), url(), QStringLiteral("add"), QStringLiteral("--repeat"), QStringLiteral("0")});
+        QCOMPARE(bad.exitCode, 2);
+    }
+
     void toolErrorExitsFive()
     {
         const Run r = cli({QStringLiteral("call"), url(), QStringLiteral("fail")});
