@@ -27,7 +27,7 @@ else
   "$cli" --config "$config" servers
   "$cli" --config "$config" tools hr
   "$cli" --config "$config" call hr whoami
-  "$cli" --config "$config" call docs echo_structured --args '{"text": "hello from the demo"}' || true
+  "$cli" --config "$config" call docs echo_structured --args '{"message": "hello from the demo"}'
   set +x
   echo "No display (or no GUI build): showed the CLI instead. Press Ctrl-C to stop the lab."
   wait $lab
