@@ -1,0 +1,31 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Lanyard benchmark in one command: lanyard-cli vs the official TypeScript SDK client vs curl,
+# against one local server built with the TypeScript SDK. Prints the table, writes docs/performance.md.
+#   bench/run.sh                 full run (3–5 minutes on 2 cores)
+#   bench/run.sh --quick         smoke run, writes nothing
+#   LANYARD_CLI=path bench/run.sh   use that lanyard-cli instead of build/app/cli/lanyard-cli
+# Further arguments go to bench/bench.py (--help lists them).
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+cli=${LANYARD_CLI:-$root/build/app/cli/lanyard-cli}
+
+if [ -n "${LANYARD_CLI:-}" ] && [ ! -x "$cli" ]; then
+    echo "bench: LANYARD_CLI=$cli is not an executable" >&2
+    exit 2
+fi
+if [ ! -x "$cli" ]; then
+    echo "bench: building lanyard-cli with the default preset" >&2
+    # On the shared development machine only one C++ build may run at a time (the lock is harmless elsewhere).
+    lock=""
+    if command -v flock >/dev/null 2>&1; then lock="flock /tmp/lanyard-build.lock"; fi
+    (cd "$root" && $lock cmake --preset default && $lock cmake --build --preset default --target lanyard-cli)
+fi
+if [ ! -d "$root/tests/interop/node_modules/@modelcontextprotocol/sdk" ]; then
+    echo "bench: installing the npm peers (tests/interop)" >&2
+    (cd "$root/tests/interop" && npm ci --no-audit --no-fund)
+fi
+for tool in node curl python3; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "bench: $tool is required" >&2; exit 2; }
+done
+exec python3 "$root/bench/bench.py" --cli "$cli" "$@"
