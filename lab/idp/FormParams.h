@@ -18,15 +18,21 @@ public:
     using Item = QPair<QString, QString>;
 
     FormParams() = default;
-    FormParams(const QList<Item>& items) : m_items(items) {}
-    FormParams(std::initializer_list<Item> items) : m_items(items) {}
+    FormParams(const QList<Item>& items)
+        : m_items(items)
+    {
+    }
+    FormParams(std::initializer_list<Item> items)
+        : m_items(items)
+    {
+    }
 
     // '+' is a space, %XX a byte, bytes UTF-8. Empty pieces ("a=1&&b=2") are skipped.
     static FormParams parse(const QByteArray& encoded);
     // Percent-encodes everything but unreserved characters (so '+' and '&' survive).
     QString encode() const;
 
-    void append(const QString& name, const QString& value) { m_items.append({name, value}); }
+    void append(const QString& name, const QString& value) { m_items.append({ name, value }); }
     bool has(const QString& name) const;
     int count(const QString& name) const;
     // The first value of `name`, or `fallback`.

@@ -25,8 +25,8 @@ const QString kCookieName = QStringLiteral("lanyard_lab_sso");
 const QString kGrantCode = QStringLiteral("authorization_code");
 const QString kGrantRefresh = QStringLiteral("refresh_token");
 const QString kGrantJwtBearer = QStringLiteral("urn:ietf:params:oauth:grant-type:jwt-bearer");
-const QStringList kOidcScopes{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("email"),
-                              QStringLiteral("offline_access")};
+const QStringList kOidcScopes { QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("email"),
+    QStringLiteral("offline_access") };
 constexpr qint64 kFlowSecs = 600;
 constexpr int kOboLeewaySecs = 300;
 
@@ -150,11 +150,8 @@ QString cookieValue(const Request& request, const QString& name)
 
 HttpHeaders htmlHeaders()
 {
-    return {{"Cache-Control", "no-store"},
-            {"Pragma", "no-cache"},
-            {"X-Frame-Options", "DENY"},
-            {"X-Content-Type-Options", "nosniff"},
-            {"Referrer-Policy", "no-referrer"}};
+    return { { "Cache-Control", "no-store" }, { "Pragma", "no-cache" }, { "X-Frame-Options", "DENY" },
+        { "X-Content-Type-Options", "nosniff" }, { "Referrer-Policy", "no-referrer" } };
 }
 
 } // namespace
@@ -183,8 +180,8 @@ struct IdentityProvider::RefreshGrant
     enum class State { Active, Used, Revoked };
     QString userOid;
     QString clientAppId;
-    QString resourceAppId;       // resource of the last token issued with it
-    QStringList resourceScopes;  // as last requested (qualified), for refreshes without scope
+    QString resourceAppId; // resource of the last token issued with it
+    QStringList resourceScopes; // as last requested (qualified), for refreshes without scope
     QStringList oidcScopes;
     bool mfa = false;
     json clientCapabilities = json::array();
@@ -234,15 +231,15 @@ namespace {
 struct ScopeRequest
 {
     const LabApp* resource = nullptr;
-    QStringList oidc;       // openid, profile, email, offline_access
-    QStringList named;      // scope names on the resource (not .default)
+    QStringList oidc; // openid, profile, email, offline_access
+    QStringList named; // scope names on the resource (not .default)
     bool isDefault = false;
-    QStringList qualified;  // the request's scopes, qualified
+    QStringList qualified; // the request's scopes, qualified
 };
 } // namespace
 
-static std::optional<ScopeRequest> parseScopeParameter(const Scenario& scenario, const QString& scopeText,
-                                                        const LabApp& client, EntraError* error)
+static std::optional<ScopeRequest> parseScopeParameter(
+    const Scenario& scenario, const QString& scopeText, const LabApp& client, EntraError* error)
 {
     ScopeRequest r;
     const QStringList scopes = scopeText.split(QLatin1Char(' '), Qt::SkipEmptyParts);
@@ -287,15 +284,15 @@ static std::optional<ScopeRequest> parseScopeParameter(const Scenario& scenario,
 }
 
 // Scopes of the request the user has not consented to yet, as (resource, scope name).
-static QList<QPair<const LabApp*, QString>> missingConsent(const Scenario& scenario, const QString& userOid,
-                                                          const LabApp& client, const ScopeRequest& request)
+static QList<QPair<const LabApp*, QString>> missingConsent(
+    const Scenario& scenario, const QString& userOid, const LabApp& client, const ScopeRequest& request)
 {
     QList<QPair<const LabApp*, QString>> missing;
     const LabApp* graph = scenario.graphApp();
     const QStringList graphConsented = scenario.consentedScopes(userOid, client.appId, graph->appId);
     for (const QString& s : request.oidc) {
         if (!graphConsented.contains(s))
-            missing.push_back({graph, s});
+            missing.push_back({ graph, s });
     }
     const QStringList consented = scenario.consentedScopes(userOid, client.appId, request.resource->appId);
     QStringList wanted = request.named;
@@ -307,7 +304,7 @@ static QList<QPair<const LabApp*, QString>> missingConsent(const Scenario& scena
     }
     for (const QString& s : std::as_const(wanted)) {
         if (!consented.contains(s) && !(request.resource == graph && request.oidc.contains(s)))
-            missing.push_back({request.resource, s});
+            missing.push_back({ request.resource, s });
     }
     return missing;
 }
@@ -315,7 +312,10 @@ static QList<QPair<const LabApp*, QString>> missingConsent(const Scenario& scena
 // ---- IdentityProvider --------------------------------------------------------------------------
 
 IdentityProvider::IdentityProvider(std::shared_ptr<Scenario> scenario, const Clock* clock, QObject* parent)
-    : QObject(parent), m_scenario(std::move(scenario)), m_clock(clock), m_keys(SigningKeyRing::KeyType::Rsa, clock)
+    : QObject(parent)
+    , m_scenario(std::move(scenario))
+    , m_clock(clock)
+    , m_keys(SigningKeyRing::KeyType::Rsa, clock)
 {
     if (!m_scenario)
         m_scenario = std::make_shared<Scenario>(Scenario::builtIn());
@@ -338,12 +338,13 @@ void IdentityProvider::mount(HttpServer* server)
 {
     m_server = server;
     QPointer<IdentityProvider> self(this);
-    server->routePrefix(QByteArray(), QStringLiteral("/"), [self](const Request& request, const ResponderPtr& responder) {
-        if (self)
-            self->handle(request, responder);
-        else
-            responder->send(503, "identity provider gone\n");
-    });
+    server->routePrefix(
+        QByteArray(), QStringLiteral("/"), [self](const Request& request, const ResponderPtr& responder) {
+            if (self)
+                self->handle(request, responder);
+            else
+                responder->send(503, "identity provider gone\n");
+        });
 }
 
 QUrl IdentityProvider::baseUrl() const
@@ -373,22 +374,26 @@ QUrl IdentityProvider::discoveryUrl(const QString& tenant) const
 
 QUrl IdentityProvider::jwksUrl(const QString& tenant) const
 {
-    return QUrl(joinUrl(baseUrl(), QStringLiteral("/%1/discovery/v2.0/keys").arg(tenant.isEmpty() ? m_scenario->tenantId : tenant)));
+    return QUrl(joinUrl(
+        baseUrl(), QStringLiteral("/%1/discovery/v2.0/keys").arg(tenant.isEmpty() ? m_scenario->tenantId : tenant)));
 }
 
 QUrl IdentityProvider::authorizeUrl(const QString& tenant) const
 {
-    return QUrl(joinUrl(baseUrl(), QStringLiteral("/%1/oauth2/v2.0/authorize").arg(tenant.isEmpty() ? m_scenario->tenantId : tenant)));
+    return QUrl(joinUrl(
+        baseUrl(), QStringLiteral("/%1/oauth2/v2.0/authorize").arg(tenant.isEmpty() ? m_scenario->tenantId : tenant)));
 }
 
 QUrl IdentityProvider::tokenUrl(const QString& tenant) const
 {
-    return QUrl(joinUrl(baseUrl(), QStringLiteral("/%1/oauth2/v2.0/token").arg(tenant.isEmpty() ? m_scenario->tenantId : tenant)));
+    return QUrl(joinUrl(
+        baseUrl(), QStringLiteral("/%1/oauth2/v2.0/token").arg(tenant.isEmpty() ? m_scenario->tenantId : tenant)));
 }
 
 QUrl IdentityProvider::logoutUrl(const QString& tenant) const
 {
-    return QUrl(joinUrl(baseUrl(), QStringLiteral("/%1/oauth2/v2.0/logout").arg(tenant.isEmpty() ? m_scenario->tenantId : tenant)));
+    return QUrl(joinUrl(
+        baseUrl(), QStringLiteral("/%1/oauth2/v2.0/logout").arg(tenant.isEmpty() ? m_scenario->tenantId : tenant)));
 }
 
 bool IdentityProvider::setMfaRequired(const QString& resourceApp, bool required)
@@ -428,8 +433,8 @@ int IdentityProvider::revokeUserSessions(const QString& userRef)
     return count;
 }
 
-void IdentityProvider::grantConsent(const QString& userRef, const QString& clientApp, const QString& resourceApp,
-                                    const QStringList& scopes)
+void IdentityProvider::grantConsent(
+    const QString& userRef, const QString& clientApp, const QString& resourceApp, const QStringList& scopes)
 {
     const LabUser* user = m_scenario->findUser(userRef);
     const LabApp* client = m_scenario->findApp(clientApp);
@@ -484,8 +489,9 @@ bool IdentityProvider::redirectUriRegistered(const LabApp& app, const QString& r
             && (r.host() == QLatin1String("127.0.0.1") || r.host() == QLatin1String("localhost"));
         if (loopback) {
             // "Mobile and desktop" loopback redirect URIs: any port, same host and path.
-            if (requested.scheme() == QLatin1String("http") && requested.host().compare(r.host(), Qt::CaseInsensitive) == 0
-                && normPath(requested) == normPath(r) && requested.query() == r.query())
+            if (requested.scheme() == QLatin1String("http")
+                && requested.host().compare(r.host(), Qt::CaseInsensitive) == 0 && normPath(requested) == normPath(r)
+                && requested.query() == r.query())
                 return true;
         } else if (registered == redirectUri) {
             return true;
@@ -496,7 +502,8 @@ bool IdentityProvider::redirectUriRegistered(const LabApp& app, const QString& r
 
 QString IdentityProvider::pairwiseSub(const QString& userOid, const QString& appId) const
 {
-    const QByteArray input = QStringLiteral("%1|%2|%3").arg(m_scenario->pairwiseSalt, userOid.toLower(), appId.toLower()).toUtf8();
+    const QByteArray input
+        = QStringLiteral("%1|%2|%3").arg(m_scenario->pairwiseSalt, userOid.toLower(), appId.toLower()).toUtf8();
     return QString::fromLatin1(crypto::base64UrlEncode(QCryptographicHash::hash(input, QCryptographicHash::Sha256)));
 }
 
@@ -504,19 +511,20 @@ void IdentityProvider::sendJson(const ResponderPtr& responder, int status, const
 {
     HttpHeaders headers;
     if (noStore)
-        headers = {{"Cache-Control", "no-store"}, {"Pragma", "no-cache"}};
+        headers = { { "Cache-Control", "no-store" }, { "Pragma", "no-cache" } };
     responder->send(status, dumpJson(body), "application/json; charset=utf-8", headers);
 }
 
-void IdentityProvider::sendError(const ResponderPtr& responder, const QString& endpoint, const EntraError& error,
-                                 const QString& correlationId)
+void IdentityProvider::sendError(
+    const ResponderPtr& responder, const QString& endpoint, const EntraError& error, const QString& correlationId)
 {
-    HttpHeaders headers{{"Cache-Control", "no-store"}, {"Pragma", "no-cache"}};
+    HttpHeaders headers { { "Cache-Control", "no-store" }, { "Pragma", "no-cache" } };
     if (error.httpStatus == 401)
-        headers.push_back({"WWW-Authenticate", "Basic realm=\"lanyard-lab\""});
+        headers.push_back({ "WWW-Authenticate", "Basic realm=\"lanyard-lab\"" });
     responder->send(error.httpStatus, dumpJson(error.toJson(clock()->now(), baseUrl().toString(), correlationId)),
-                    "application/json; charset=utf-8", headers);
-    qCInfo(lcLab).noquote() << QStringLiteral("idp: %1 answered %2 AADSTS%3").arg(endpoint, error.error).arg(error.code);
+        "application/json; charset=utf-8", headers);
+    qCInfo(lcLab).noquote()
+        << QStringLiteral("idp: %1 answered %2 AADSTS%3").arg(endpoint, error.error).arg(error.code);
     emit errorReturned(endpoint, error.code, error.error);
 }
 
@@ -524,8 +532,9 @@ void IdentityProvider::sendErrorPage(const ResponderPtr& responder, const EntraE
 {
     const QString trace = QUuid::createUuid().toString(QUuid::WithoutBraces);
     const QString correlation = QUuid::createUuid().toString(QUuid::WithoutBraces);
-    responder->send(error.httpStatus, pages::error(error.description(), trace, correlation, entraTimestamp(clock()->now())),
-                    "text/html; charset=utf-8", htmlHeaders());
+    responder->send(error.httpStatus,
+        pages::error(error.description(), trace, correlation, entraTimestamp(clock()->now())),
+        "text/html; charset=utf-8", htmlHeaders());
     qCInfo(lcLab).noquote() << QStringLiteral("idp: authorize showed error page AADSTS%1").arg(error.code);
     emit errorReturned(QStringLiteral("authorize"), error.code, error.error);
 }
@@ -553,13 +562,13 @@ void IdentityProvider::handle(const Request& request, const ResponderPtr& respon
     const bool get = request.method == "GET" || request.method == "HEAD";
     if (rest == QLatin1String("v2.0/.well-known/openid-configuration")) {
         if (!get) {
-            responder->send(405, "Method Not Allowed\n", "text/plain; charset=utf-8", {{"Allow", "GET"}});
+            responder->send(405, "Method Not Allowed\n", "text/plain; charset=utf-8", { { "Allow", "GET" } });
             return;
         }
         handleDiscovery(tenant, responder);
     } else if (rest == QLatin1String("discovery/v2.0/keys")) {
         if (!get) {
-            responder->send(405, "Method Not Allowed\n", "text/plain; charset=utf-8", {{"Allow", "GET"}});
+            responder->send(405, "Method Not Allowed\n", "text/plain; charset=utf-8", { { "Allow", "GET" } });
             return;
         }
         handleKeys(tenant, responder);
@@ -587,13 +596,13 @@ void IdentityProvider::handleDiscovery(const QString& tenant, const ResponderPtr
     const QUrl base = baseUrl();
     json doc = json::object();
     doc["token_endpoint"] = ss(joinUrl(base, QStringLiteral("/%1/oauth2/v2.0/token").arg(t)));
-    doc["token_endpoint_auth_methods_supported"] = {"client_secret_post", "private_key_jwt", "client_secret_basic"};
+    doc["token_endpoint_auth_methods_supported"] = { "client_secret_post", "private_key_jwt", "client_secret_basic" };
     doc["jwks_uri"] = ss(joinUrl(base, QStringLiteral("/%1/discovery/v2.0/keys").arg(t)));
-    doc["response_modes_supported"] = {"query", "fragment", "form_post"};
-    doc["subject_types_supported"] = {"pairwise"};
-    doc["id_token_signing_alg_values_supported"] = {"RS256"};
-    doc["response_types_supported"] = {"code", "id_token", "code id_token", "id_token token"};
-    doc["scopes_supported"] = {"openid", "profile", "email", "offline_access"};
+    doc["response_modes_supported"] = { "query", "fragment", "form_post" };
+    doc["subject_types_supported"] = { "pairwise" };
+    doc["id_token_signing_alg_values_supported"] = { "RS256" };
+    doc["response_types_supported"] = { "code", "id_token", "code id_token", "id_token token" };
+    doc["scopes_supported"] = { "openid", "profile", "email", "offline_access" };
     doc["issuer"] = ss(multi ? issuerTemplate() : issuer());
     doc["request_uri_parameter_supported"] = false;
     doc["userinfo_endpoint"] = ss(joinUrl(base, QStringLiteral("/oidc/userinfo")));
@@ -602,9 +611,9 @@ void IdentityProvider::handleDiscovery(const QString& tenant, const ResponderPtr
     doc["http_logout_supported"] = true;
     doc["frontchannel_logout_supported"] = true;
     doc["end_session_endpoint"] = ss(joinUrl(base, QStringLiteral("/%1/oauth2/v2.0/logout").arg(t)));
-    doc["claims_supported"] = {"sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name",
-                               "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username",
-                               "name", "tid", "ver", "at_hash", "c_hash", "email"};
+    doc["claims_supported"] = { "sub", "iss", "cloud_instance_name", "cloud_instance_host_name",
+        "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username",
+        "name", "tid", "ver", "at_hash", "c_hash", "email" };
     doc["kerberos_endpoint"] = ss(joinUrl(base, QStringLiteral("/%1/kerberos").arg(t)));
     doc["tenant_region_scope"] = multi ? json(nullptr) : json("EU");
     doc["cloud_instance_name"] = "lanyard-lab.invalid";
@@ -620,7 +629,7 @@ void IdentityProvider::handleKeys(const QString& tenant, const ResponderPtr& res
         sendError(responder, QStringLiteral("keys"), entra::tenantNotFound(tenant));
         return;
     }
-    const json extra{{"issuer", ss(isMultiTenant(tenant) ? issuerTemplate() : issuer())}};
+    const json extra { { "issuer", ss(isMultiTenant(tenant) ? issuerTemplate() : issuer()) } };
     sendJson(responder, 200, m_keys.jwksJson(extra, false));
 }
 
@@ -630,7 +639,7 @@ void IdentityProvider::handleAuthorize(const QString& tenant, const Request& req
 {
     const bool isPost = request.method == "POST";
     if (request.method != "GET" && !isPost) {
-        responder->send(405, "Method Not Allowed\n", "text/plain; charset=utf-8", {{"Allow", "GET, POST"}});
+        responder->send(405, "Method Not Allowed\n", "text/plain; charset=utf-8", { { "Allow", "GET, POST" } });
         return;
     }
     if (!isKnownTenant(tenant)) {
@@ -640,8 +649,9 @@ void IdentityProvider::handleAuthorize(const QString& tenant, const Request& req
     FormParams all;
     if (isPost) {
         if (!request.header("Content-Type").toLower().startsWith("application/x-www-form-urlencoded")) {
-            sendErrorPage(responder, entra::malformedRequest(QStringLiteral("the form must be sent as "
-                                                                            "application/x-www-form-urlencoded")));
+            sendErrorPage(responder,
+                entra::malformedRequest(QStringLiteral("the form must be sent as "
+                                                       "application/x-www-form-urlencoded")));
             return;
         }
         all = FormParams::parse(request.body);
@@ -657,7 +667,8 @@ void IdentityProvider::handleAuthorize(const QString& tenant, const Request& req
             params.append(p.first, p.second);
     }
     if (const QString dup = params.firstDuplicate(); !dup.isEmpty()) {
-        sendErrorPage(responder, entra::malformedRequest(QStringLiteral("the parameter '%1' is given more than once").arg(dup)));
+        sendErrorPage(
+            responder, entra::malformedRequest(QStringLiteral("the parameter '%1' is given more than once").arg(dup)));
         return;
     }
 
@@ -688,8 +699,8 @@ void IdentityProvider::handleAuthorize(const QString& tenant, const Request& req
     // Phase 2: errors go back to the app on its redirect URI.
     const QString state = params.value(QStringLiteral("state"));
     QString responseMode = params.value(QStringLiteral("response_mode"), QStringLiteral("query"));
-    const auto deliver = [this, responder, redirectUri](const QString& mode, const pages::Fields& fields,
-                                                       const HttpHeaders& extraHeaders) {
+    const auto deliver = [this, responder, redirectUri](
+                             const QString& mode, const pages::Fields& fields, const HttpHeaders& extraHeaders) {
         HttpHeaders headers = htmlHeaders();
         headers.append(extraHeaders);
         if (mode == QLatin1String("form_post")) {
@@ -702,12 +713,13 @@ void IdentityProvider::handleAuthorize(const QString& tenant, const Request& req
             location += QLatin1Char('#') + encoded;
         else
             location += (redirectUri.contains(QLatin1Char('?')) ? QLatin1Char('&') : QLatin1Char('?')) + encoded;
-        headers.push_back({"Location", location.toUtf8()});
+        headers.push_back({ "Location", location.toUtf8() });
         responder->send(302, QByteArray(), QByteArray(), headers);
     };
     const auto redirectError = [&](const EntraError& e) {
         deliver(responseMode, e.toRedirectParams(clock()->now(), state, baseUrl().toString()), {});
-        qCInfo(lcLab).noquote() << QStringLiteral("idp: authorize redirected with %1 AADSTS%2").arg(e.error).arg(e.code);
+        qCInfo(lcLab).noquote()
+            << QStringLiteral("idp: authorize redirected with %1 AADSTS%2").arg(e.error).arg(e.code);
         emit errorReturned(QStringLiteral("authorize"), e.code, e.error);
     };
     if (responseMode != QLatin1String("query") && responseMode != QLatin1String("fragment")
@@ -745,8 +757,8 @@ void IdentityProvider::handleAuthorize(const QString& tenant, const Request& req
     if (!challenge.isEmpty()) {
         if (method != QLatin1String("S256")) {
             redirectError(entra::pkceRequired(method.isEmpty() || method == QLatin1String("plain")
-                                                  ? QStringLiteral("code_challenge_method is 'plain' (or missing)")
-                                                  : QStringLiteral("code_challenge_method '%1' is unknown").arg(method)));
+                    ? QStringLiteral("code_challenge_method is 'plain' (or missing)")
+                    : QStringLiteral("code_challenge_method '%1' is unknown").arg(method)));
             return;
         }
         if (challenge.size() != 43 || !isBase64UrlText(challenge)) {
@@ -795,12 +807,13 @@ void IdentityProvider::handleAuthorize(const QString& tenant, const Request& req
         record->authTime = now();
         record->expiresAt = now() + m_scenario->lifetimes.codeSecs;
         m_codes.insert(hashKey(code), record);
-        pages::Fields fields{{QStringLiteral("code"), code}};
+        pages::Fields fields { { QStringLiteral("code"), code } };
         if (!state.isEmpty())
-            fields.push_back({QStringLiteral("state"), state});
-        fields.push_back({QStringLiteral("session_state"), QUuid::createUuid().toString(QUuid::WithoutBraces)});
+            fields.push_back({ QStringLiteral("state"), state });
+        fields.push_back({ QStringLiteral("session_state"), QUuid::createUuid().toString(QUuid::WithoutBraces) });
         deliver(responseMode, fields, extraHeaders);
-        qCInfo(lcLab).noquote() << "idp: issued an authorization code for" << user.username << "to client" << client->appId;
+        qCInfo(lcLab).noquote() << "idp: issued an authorization code for" << user.username << "to client"
+                                << client->appId;
     };
 
     const QString step = labFields.value(QStringLiteral("lab_step"));
@@ -828,17 +841,17 @@ void IdentityProvider::handleAuthorize(const QString& tenant, const Request& req
         for (const LabUser& u : m_scenario->users) {
             if (!u.enabled)
                 continue;
-            pages::UserChoice c{u.username, u.displayName,
-                                !loginHint.isEmpty() && loginHint.compare(u.username, Qt::CaseInsensitive) == 0,
-                                session && session->userOid == u.oid};
+            pages::UserChoice c { u.username, u.displayName,
+                !loginHint.isEmpty() && loginHint.compare(u.username, Qt::CaseInsensitive) == 0,
+                session && session->userOid == u.oid };
             if (c.suggested)
                 choices.prepend(c);
             else
                 choices.append(c);
         }
         responder->send(200,
-                        pages::signIn(request.path, params.items(), choices, client->displayName, m_scenario->tenantName, {}),
-                        "text/html; charset=utf-8", htmlHeaders());
+            pages::signIn(request.path, params.items(), choices, client->displayName, m_scenario->tenantName, {}),
+            "text/html; charset=utf-8", htmlHeaders());
         return;
     }
 
@@ -852,14 +865,13 @@ void IdentityProvider::handleAuthorize(const QString& tenant, const Request& req
             QList<pages::UserChoice> choices;
             for (const LabUser& u : m_scenario->users) {
                 if (u.enabled)
-                    choices.append(pages::UserChoice{u.username, u.displayName, false, false});
+                    choices.append(pages::UserChoice { u.username, u.displayName, false, false });
             }
             responder->send(400,
-                            pages::signIn(request.path, params.items(), choices, client->displayName,
-                                          m_scenario->tenantName,
-                                          QStringLiteral("That account does not exist in this lab (or is disabled). "
-                                                         "Choose one of the accounts below.")),
-                            "text/html; charset=utf-8", htmlHeaders());
+                pages::signIn(request.path, params.items(), choices, client->displayName, m_scenario->tenantName,
+                    QStringLiteral("That account does not exist in this lab (or is disabled). "
+                                   "Choose one of the accounts below.")),
+                "text/html; charset=utf-8", htmlHeaders());
             return;
         }
         flow = std::make_shared<Flow>();
@@ -874,8 +886,9 @@ void IdentityProvider::handleAuthorize(const QString& tenant, const Request& req
         flowId = labFields.value(QStringLiteral("lab_flow"));
         flow = flowId.isEmpty() ? nullptr : m_flows.value(hashKey(flowId));
         if (!flow || flow->expiresAt < now() || flow->requestDigest != digest) {
-            sendErrorPage(responder, entra::malformedRequest(QStringLiteral("this sign-in took too long or its "
-                                                                            "request was changed; start the sign-in again")));
+            sendErrorPage(responder,
+                entra::malformedRequest(QStringLiteral("this sign-in took too long or its "
+                                                       "request was changed; start the sign-in again")));
             return;
         }
         if (step == QLatin1String("mfa")) {
@@ -898,7 +911,8 @@ void IdentityProvider::handleAuthorize(const QString& tenant, const Request& req
                 return;
             }
             if (answer != QLatin1String("accept")) {
-                sendErrorPage(responder, entra::malformedRequest(QStringLiteral("lab_consent must be accept or decline")));
+                sendErrorPage(
+                    responder, entra::malformedRequest(QStringLiteral("lab_consent must be accept or decline")));
                 return;
             }
             if (!flow->consentShown) {
@@ -906,7 +920,7 @@ void IdentityProvider::handleAuthorize(const QString& tenant, const Request& req
                 return;
             }
             for (const auto& m : missingConsent(*m_scenario, flow->userOid, *client, *scopes))
-                m_scenario->grantConsent(flow->userOid, client->appId, m.first->appId, {m.second});
+                m_scenario->grantConsent(flow->userOid, client->appId, m.first->appId, { m.second });
             flow->consentShown = true;
             qCInfo(lcLab).noquote() << "idp: consent granted to client" << client->appId;
         }
@@ -921,10 +935,10 @@ void IdentityProvider::handleAuthorize(const QString& tenant, const Request& req
         return;
     }
     pages::Fields hidden = params.items();
-    hidden.push_back({QStringLiteral("lab_flow"), flowId});
+    hidden.push_back({ QStringLiteral("lab_flow"), flowId });
     if (needMfa && !flow->mfa) {
         responder->send(200, pages::mfa(request.path, hidden, user->displayName, scopes->resource->displayName),
-                        "text/html; charset=utf-8", htmlHeaders());
+            "text/html; charset=utf-8", htmlHeaders());
         return;
     }
     const auto missing = missingConsent(*m_scenario, user->oid, *client, *scopes);
@@ -932,15 +946,15 @@ void IdentityProvider::handleAuthorize(const QString& tenant, const Request& req
         QList<pages::ScopeLine> lines;
         if (missing.isEmpty()) {
             for (const QString& s : scopes->oidc)
-                lines.push_back({s, scopeDescription(*m_scenario->graphApp(), s)});
+                lines.push_back({ s, scopeDescription(*m_scenario->graphApp(), s) });
             for (const QString& s : scopes->qualified)
-                lines.push_back({s, scopeDescription(*scopes->resource, s.mid(s.lastIndexOf(QLatin1Char('/')) + 1))});
+                lines.push_back({ s, scopeDescription(*scopes->resource, s.mid(s.lastIndexOf(QLatin1Char('/')) + 1)) });
         }
         for (const auto& m : missing)
-            lines.push_back({qualifiedScope(*m.first, m.second), scopeDescription(*m.first, m.second)});
+            lines.push_back({ qualifiedScope(*m.first, m.second), scopeDescription(*m.first, m.second) });
         flow->consentShown = true;
         responder->send(200, pages::consent(request.path, hidden, user->username, client->displayName, lines),
-                        "text/html; charset=utf-8", htmlHeaders());
+            "text/html; charset=utf-8", htmlHeaders());
         return;
     }
 
@@ -953,8 +967,9 @@ void IdentityProvider::handleAuthorize(const QString& tenant, const Request& req
     newSession->mfa = mfa;
     newSession->createdAt = now();
     m_sessions.insert(hashKey(cookie), newSession);
-    const QByteArray setCookie = QStringLiteral("%1=%2; Path=/; HttpOnly; SameSite=Lax").arg(kCookieName, cookie).toUtf8();
-    issueCode(*user, mfa, {{"Set-Cookie", setCookie}});
+    const QByteArray setCookie
+        = QStringLiteral("%1=%2; Path=/; HttpOnly; SameSite=Lax").arg(kCookieName, cookie).toUtf8();
+    issueCode(*user, mfa, { { "Set-Cookie", setCookie } });
 }
 
 // ---- Token endpoint ----------------------------------------------------------------------------
@@ -973,13 +988,14 @@ void IdentityProvider::handleToken(const QString& tenant, const Request& request
     }
     if (!request.header("Content-Type").toLower().startsWith("application/x-www-form-urlencoded")) {
         sendError(responder, endpoint,
-                  entra::malformedRequest(QStringLiteral("the body must be application/x-www-form-urlencoded")), correlation);
+            entra::malformedRequest(QStringLiteral("the body must be application/x-www-form-urlencoded")), correlation);
         return;
     }
     const FormParams form = FormParams::parse(request.body);
     if (const QString dup = form.firstDuplicate(); !dup.isEmpty()) {
         sendError(responder, endpoint,
-                  entra::malformedRequest(QStringLiteral("the parameter '%1' is given more than once").arg(dup)), correlation);
+            entra::malformedRequest(QStringLiteral("the parameter '%1' is given more than once").arg(dup)),
+            correlation);
         return;
     }
     if (form.has(QStringLiteral("resource"))) {
@@ -1004,14 +1020,14 @@ void IdentityProvider::handleToken(const QString& tenant, const Request& request
         const QByteArray decoded = QByteArray::fromBase64(authorization.mid(6).trimmed());
         const qsizetype colon = decoded.indexOf(':');
         if (colon < 0) {
-            sendError(responder, endpoint, entra::malformedRequest(QStringLiteral("the Basic credentials are malformed")),
-                      correlation);
+            sendError(responder, endpoint,
+                entra::malformedRequest(QStringLiteral("the Basic credentials are malformed")), correlation);
             return;
         }
         const QString basicId = QUrl::fromPercentEncoding(decoded.left(colon));
         if (!clientId.isEmpty() && clientId != basicId) {
             sendError(responder, endpoint,
-                      entra::malformedRequest(QStringLiteral("client_id differs from the Basic credentials")), correlation);
+                entra::malformedRequest(QStringLiteral("client_id differs from the Basic credentials")), correlation);
             return;
         }
         clientId = basicId;
@@ -1028,7 +1044,7 @@ void IdentityProvider::handleToken(const QString& tenant, const Request& request
     }
     if (form.has(QStringLiteral("client_assertion"))) {
         sendError(responder, endpoint, entra::notInLab(QStringLiteral("Certificate credentials (client_assertion)")),
-                  correlation);
+            correlation);
         return;
     }
     bool authenticated = false;
@@ -1066,14 +1082,14 @@ void IdentityProvider::handleToken(const QString& tenant, const Request& request
         sendError(responder, endpoint, error, correlation);
         return;
     }
-    HttpHeaders headers{{"Cache-Control", "no-store"}, {"Pragma", "no-cache"}};
+    HttpHeaders headers { { "Cache-Control", "no-store" }, { "Pragma", "no-cache" } };
     if (!correlation.isEmpty())
-        headers.push_back({"client-request-id", correlation.toUtf8()});
+        headers.push_back({ "client-request-id", correlation.toUtf8() });
     responder->send(200, dumpJson(*body), "application/json; charset=utf-8", headers);
 }
 
-std::optional<json> IdentityProvider::redeemCode(const FormParams& form, const LabApp& client, bool clientAuthenticated,
-                                                 EntraError* error)
+std::optional<json> IdentityProvider::redeemCode(
+    const FormParams& form, const LabApp& client, bool clientAuthenticated, EntraError* error)
 {
     const QString code = form.value(QStringLiteral("code"));
     if (code.isEmpty()) {
@@ -1156,8 +1172,8 @@ std::optional<json> IdentityProvider::redeemCode(const FormParams& form, const L
     return issueTokens(g, error);
 }
 
-std::optional<json> IdentityProvider::redeemRefreshToken(const FormParams& form, const LabApp& client,
-                                                         bool clientAuthenticated, EntraError* error)
+std::optional<json> IdentityProvider::redeemRefreshToken(
+    const FormParams& form, const LabApp& client, bool clientAuthenticated, EntraError* error)
 {
     const QString token = form.value(QStringLiteral("refresh_token"));
     if (token.isEmpty()) {
@@ -1224,7 +1240,8 @@ std::optional<json> IdentityProvider::redeemRefreshToken(const FormParams& form,
     g.clientCapabilities = capabilities.empty() ? rt->clientCapabilities : capabilities;
     g.confidential = clientAuthenticated;
     g.authTime = rt->authTime;
-    g.idToken = rt->oidcScopes.contains(QStringLiteral("openid")) && (scopes->oidc.isEmpty() || scopes->oidc.contains(QStringLiteral("openid")));
+    g.idToken = rt->oidcScopes.contains(QStringLiteral("openid"))
+        && (scopes->oidc.isEmpty() || scopes->oidc.contains(QStringLiteral("openid")));
     g.refreshToken = true;
     g.rotateFrom = rt;
     return issueTokens(g, error);
@@ -1247,18 +1264,20 @@ std::optional<json> IdentityProvider::onBehalfOf(const FormParams& form, const L
         return std::nullopt;
     }
     crypto::VerifyOptions options;
-    options.algorithms = {QStringLiteral("RS256")};
-    options.issuers = {issuer()};
-    options.audiences = QStringList{client.appId} + client.identifierUris;
+    options.algorithms = { QStringLiteral("RS256") };
+    options.issuers = { issuer() };
+    options.audiences = QStringList { client.appId } + client.identifierUris;
     options.leewaySecs = kOboLeewaySecs;
     options.clock = clock();
-    options.requiredClaims = {QStringLiteral("oid"), QStringLiteral("tid")};
+    options.requiredClaims = { QStringLiteral("oid"), QStringLiteral("tid") };
     const crypto::VerifyResult verified = crypto::verifyJwt(assertion.toUtf8(), m_keys.publicKeys(), options);
     if (!verified) {
-        if (verified.failure == crypto::VerifyFailure::Expired || verified.failure == crypto::VerifyFailure::NotYetValid)
+        if (verified.failure == crypto::VerifyFailure::Expired
+            || verified.failure == crypto::VerifyFailure::NotYetValid)
             *error = entra::assertionExpired();
         else if (verified.failure == crypto::VerifyFailure::WrongAudience)
-            *error = entra::assertionInvalid(QStringLiteral("the assertion's audience is not the application presenting it"));
+            *error = entra::assertionInvalid(
+                QStringLiteral("the assertion's audience is not the application presenting it"));
         else
             *error = entra::assertionInvalid(crypto::verifyFailureName(verified.failure));
         return std::nullopt;
@@ -1350,7 +1369,7 @@ std::optional<json> IdentityProvider::issueTokens(const TokenGrant& g, EntraErro
         at["xms_cc"] = g.clientCapabilities;
     const QStringList acrsWanted = requestedAcrs(g.claims);
     if (g.mfa && (g.resource->requiresMfa || !acrsWanted.isEmpty())) {
-        json acrs = json::array({"c1"});
+        json acrs = json::array({ "c1" });
         for (const QString& v : acrsWanted) {
             if (v != QLatin1String("c1"))
                 acrs.push_back(ss(v));
@@ -1361,7 +1380,7 @@ std::optional<json> IdentityProvider::issueTokens(const TokenGrant& g, EntraErro
     const auto accessToken = m_keys.sign(at, QStringLiteral("JWT"), json::object(), &why);
     if (!accessToken) {
         *error = EntraError::make(500, QStringLiteral("server_error"), 90000,
-                                  QStringLiteral("The lab could not sign the token: %1.").arg(why));
+            QStringLiteral("The lab could not sign the token: %1.").arg(why));
         return std::nullopt;
     }
 
@@ -1401,7 +1420,7 @@ std::optional<json> IdentityProvider::issueTokens(const TokenGrant& g, EntraErro
         const auto idToken = m_keys.sign(id, QStringLiteral("JWT"), json::object(), &why);
         if (!idToken) {
             *error = EntraError::make(500, QStringLiteral("server_error"), 90000,
-                                      QStringLiteral("The lab could not sign the ID token: %1.").arg(why));
+                QStringLiteral("The lab could not sign the ID token: %1.").arg(why));
             return std::nullopt;
         }
         body["id_token"] = idToken->toStdString();
@@ -1439,9 +1458,10 @@ std::optional<json> IdentityProvider::issueTokens(const TokenGrant& g, EntraErro
             ++it;
     }
 
-    qCInfo(lcLab).noquote() << QStringLiteral("idp: %1 issued tokens for %2 to client %3, resource %4 (access token %5)")
+    qCInfo(lcLab).noquote() << QStringLiteral(
+        "idp: %1 issued tokens for %2 to client %3, resource %4 (access token %5)")
                                    .arg(g.grantType, g.user->username, g.client->appId, g.resource->appId,
-                                        crypto::tokenFingerprint(*accessToken));
+                                       crypto::tokenFingerprint(*accessToken));
     emit tokensIssued(g.grantType, g.user->username, g.client->appId, g.resource->appId);
     return body;
 }
@@ -1460,7 +1480,8 @@ void IdentityProvider::handleLogout(const QString& tenant, const Request& reques
     HttpHeaders headers = htmlHeaders();
     if (const QString cookie = cookieValue(request, kCookieName); !cookie.isEmpty())
         m_sessions.remove(hashKey(cookie));
-    headers.push_back({"Set-Cookie", QStringLiteral("%1=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0").arg(kCookieName).toUtf8()});
+    headers.push_back(
+        { "Set-Cookie", QStringLiteral("%1=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0").arg(kCookieName).toUtf8() });
     const QString postLogout = params.value(QStringLiteral("post_logout_redirect_uri"));
     bool allowed = false;
     for (const LabApp& app : m_scenario->apps)
@@ -1469,8 +1490,8 @@ void IdentityProvider::handleLogout(const QString& tenant, const Request& reques
         QString location = postLogout;
         if (const QString state = params.value(QStringLiteral("state")); !state.isEmpty())
             location += (postLogout.contains(QLatin1Char('?')) ? QLatin1Char('&') : QLatin1Char('?'))
-                + FormParams({{QStringLiteral("state"), state}}).encode();
-        headers.push_back({"Location", location.toUtf8()});
+                + FormParams({ { QStringLiteral("state"), state } }).encode();
+        headers.push_back({ "Location", location.toUtf8() });
         responder->send(302, QByteArray(), QByteArray(), headers);
         return;
     }
@@ -1481,19 +1502,18 @@ void IdentityProvider::handleUserInfo(const Request& request, const ResponderPtr
 {
     const QByteArray auth = request.header("Authorization");
     const auto unauthorized = [&](const QString& why) {
-        const QByteArray challenge = QStringLiteral("Bearer realm=\"\", error=\"invalid_token\", error_description=\"%1\"")
-                                         .arg(why)
-                                         .toUtf8();
-        responder->send(401, QByteArray(), QByteArray(), {{"WWW-Authenticate", challenge}});
+        const QByteArray challenge
+            = QStringLiteral("Bearer realm=\"\", error=\"invalid_token\", error_description=\"%1\"").arg(why).toUtf8();
+        responder->send(401, QByteArray(), QByteArray(), { { "WWW-Authenticate", challenge } });
     };
     if (!auth.startsWith("Bearer ")) {
         unauthorized(QStringLiteral("no bearer token"));
         return;
     }
     crypto::VerifyOptions options;
-    options.algorithms = {QStringLiteral("RS256")};
-    options.issuers = {issuer()};
-    options.audiences = {QString::fromLatin1(kGraphAppId), QStringLiteral("https://graph.microsoft.com")};
+    options.algorithms = { QStringLiteral("RS256") };
+    options.issuers = { issuer() };
+    options.audiences = { QString::fromLatin1(kGraphAppId), QStringLiteral("https://graph.microsoft.com") };
     options.leewaySecs = 300;
     options.clock = clock();
     const auto verified = crypto::verifyJwt(auth.mid(7).trimmed(), m_keys.publicKeys(), options);
@@ -1507,11 +1527,9 @@ void IdentityProvider::handleUserInfo(const Request& request, const ResponderPtr
         return;
     }
     const QString name = user->displayName;
-    json info{{"sub", ss(pairwiseSub(user->oid, qs(verified.claims, "azp")))},
-              {"name", ss(name)},
-              {"given_name", ss(name.section(QLatin1Char(' '), 0, 0))},
-              {"family_name", ss(name.section(QLatin1Char(' '), 1))},
-              {"email", ss(user->username)}};
+    json info { { "sub", ss(pairwiseSub(user->oid, qs(verified.claims, "azp"))) }, { "name", ss(name) },
+        { "given_name", ss(name.section(QLatin1Char(' '), 0, 0)) },
+        { "family_name", ss(name.section(QLatin1Char(' '), 1)) }, { "email", ss(user->username) } };
     sendJson(responder, 200, info);
 }
 
@@ -1519,11 +1537,11 @@ void IdentityProvider::handleErrorPage(const Request& request, const ResponderPt
 {
     const QString code = request.query.queryItemValue(QStringLiteral("code")).left(12);
     responder->send(200,
-                    pages::error(QStringLiteral("AADSTS%1: see the error_description of the answer that pointed here. "
-                                                "lanyard-lab's errors follow Microsoft Entra ID's.")
-                                     .arg(code),
-                                 QString(), QString(), entraTimestamp(clock()->now())),
-                    "text/html; charset=utf-8", htmlHeaders());
+        pages::error(QStringLiteral("AADSTS%1: see the error_description of the answer that pointed here. "
+                                    "lanyard-lab's errors follow Microsoft Entra ID's.")
+                         .arg(code),
+            QString(), QString(), entraTimestamp(clock()->now())),
+        "text/html; charset=utf-8", htmlHeaders());
 }
 
 } // namespace lanyard::lab

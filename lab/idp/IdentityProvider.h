@@ -38,8 +38,8 @@ class IdentityProvider : public QObject
     Q_OBJECT
 public:
     // The scenario is shared (the token service reads the same directory). `clock` may be null.
-    explicit IdentityProvider(std::shared_ptr<Scenario> scenario, const Clock* clock = nullptr,
-                              QObject* parent = nullptr);
+    explicit IdentityProvider(
+        std::shared_ptr<Scenario> scenario, const Clock* clock = nullptr, QObject* parent = nullptr);
     ~IdentityProvider() override;
 
     // Serves the endpoints on `server` (catch-all route). The server's base URL names the IdP.
@@ -48,9 +48,9 @@ public:
 
     // URLs (valid once the server listens). `tenant` defaults to the tenant GUID.
     QUrl baseUrl() const;
-    QString issuer() const;           // <base>/<tenant GUID>/v2.0 (what tokens carry)
-    QString issuerTemplate() const;   // <base>/{tenantid}/v2.0 (what multi-tenant discovery says)
-    QUrl authority(const QString& tenant = {}) const;   // <base>/<tenant>/v2.0
+    QString issuer() const; // <base>/<tenant GUID>/v2.0 (what tokens carry)
+    QString issuerTemplate() const; // <base>/{tenantid}/v2.0 (what multi-tenant discovery says)
+    QUrl authority(const QString& tenant = {}) const; // <base>/<tenant>/v2.0
     QUrl discoveryUrl(const QString& tenant = {}) const;
     QUrl jwksUrl(const QString& tenant = {}) const;
     QUrl authorizeUrl(const QString& tenant = {}) const;
@@ -74,8 +74,8 @@ public:
     // refresh fails with AADSTS50173. Returns the number of refresh tokens revoked.
     int revokeUserSessions(const QString& user);
     // Consents (knob for AADSTS65001): grant or withdraw a user's consent for a client.
-    void grantConsent(const QString& user, const QString& clientApp, const QString& resourceApp,
-                      const QStringList& scopes);
+    void grantConsent(
+        const QString& user, const QString& clientApp, const QString& resourceApp, const QStringList& scopes);
     void revokeConsent(const QString& user, const QString& clientApp, const QString& resourceApp = {});
 
     SigningKeyRing& signingKeys() { return m_keys; }
@@ -92,8 +92,8 @@ public:
 
 signals:
     // After a token response (never carries the tokens).
-    void tokensIssued(const QString& grantType, const QString& username, const QString& clientId,
-                      const QString& resourceAppId);
+    void tokensIssued(
+        const QString& grantType, const QString& username, const QString& clientId, const QString& resourceAppId);
     // After an error answer or error redirect.
     void errorReturned(const QString& endpoint, int aadstsCode, const QString& error);
 
@@ -115,10 +115,10 @@ private:
     void handleErrorPage(const Request& request, const ResponderPtr& responder);
 
     // Token endpoint grants. Each returns the response body or sets *error.
-    std::optional<json> redeemCode(const FormParams& form, const LabApp& client, bool clientAuthenticated,
-                                   EntraError* error);
-    std::optional<json> redeemRefreshToken(const FormParams& form, const LabApp& client, bool clientAuthenticated,
-                                           EntraError* error);
+    std::optional<json> redeemCode(
+        const FormParams& form, const LabApp& client, bool clientAuthenticated, EntraError* error);
+    std::optional<json> redeemRefreshToken(
+        const FormParams& form, const LabApp& client, bool clientAuthenticated, EntraError* error);
     std::optional<json> onBehalfOf(const FormParams& form, const LabApp& client, EntraError* error);
     std::optional<json> issueTokens(const TokenGrant& grant, EntraError* error);
 
@@ -129,7 +129,7 @@ private:
 
     void sendJson(const ResponderPtr& responder, int status, const json& body, bool noStore = false);
     void sendError(const ResponderPtr& responder, const QString& endpoint, const EntraError& error,
-                   const QString& correlationId = {});
+        const QString& correlationId = {});
     void sendErrorPage(const ResponderPtr& responder, const EntraError& error);
 
     std::shared_ptr<Scenario> m_scenario;

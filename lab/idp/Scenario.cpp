@@ -8,8 +8,8 @@ namespace lanyard::lab {
 
 namespace {
 
-const QStringList kOidcScopes{QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("email"),
-                              QStringLiteral("offline_access")};
+const QStringList kOidcScopes { QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("email"),
+    QStringLiteral("offline_access") };
 
 bool fail(QString* error, const QString& why)
 {
@@ -20,7 +20,8 @@ bool fail(QString* error, const QString& why)
 
 bool isGuid(const QString& s)
 {
-    static const QRegularExpression re(QStringLiteral("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"));
+    static const QRegularExpression re(
+        QStringLiteral("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"));
     return re.match(s).hasMatch();
 }
 
@@ -57,8 +58,7 @@ bool readString(const json& j, const char* key, const QString& where, QString* o
     return true;
 }
 
-template <typename Int>
-bool readInt(const json& j, const char* key, const QString& where, Int* out, QString* error)
+template <typename Int> bool readInt(const json& j, const char* key, const QString& where, Int* out, QString* error)
 {
     auto it = j.find(key);
     if (it == j.end() || it->is_null())
@@ -69,8 +69,8 @@ bool readInt(const json& j, const char* key, const QString& where, Int* out, QSt
     return true;
 }
 
-bool readStringMapOfLists(const json& j, const char* key, const QString& where, QMap<QString, QStringList>* out,
-                          QString* error)
+bool readStringMapOfLists(
+    const json& j, const char* key, const QString& where, QMap<QString, QStringList>* out, QString* error)
 {
     auto it = j.find(key);
     if (it == j.end() || it->is_null())
@@ -80,12 +80,14 @@ bool readStringMapOfLists(const json& j, const char* key, const QString& where, 
     for (auto m = it->begin(); m != it->end(); ++m) {
         QStringList values;
         if (!m.value().is_array())
-            return fail(error, QStringLiteral("%1.%2.%3 must be a list of strings")
-                                   .arg(where, QLatin1String(key), QString::fromStdString(m.key())));
+            return fail(error,
+                QStringLiteral("%1.%2.%3 must be a list of strings")
+                    .arg(where, QLatin1String(key), QString::fromStdString(m.key())));
         for (const json& v : m.value()) {
             if (!v.is_string())
-                return fail(error, QStringLiteral("%1.%2.%3 must hold only strings")
-                                       .arg(where, QLatin1String(key), QString::fromStdString(m.key())));
+                return fail(error,
+                    QStringLiteral("%1.%2.%3 must hold only strings")
+                        .arg(where, QLatin1String(key), QString::fromStdString(m.key())));
             values.append(QString::fromStdString(v.get<std::string>()));
         }
         out->insert(QString::fromStdString(m.key()), values);
@@ -128,9 +130,9 @@ LabApp graphPseudoApp()
     g.key = QStringLiteral("graph");
     g.appId = QString::fromLatin1(kGraphAppId);
     g.displayName = QStringLiteral("Microsoft Graph (lab stand-in)");
-    g.identifierUris = {QStringLiteral("https://graph.microsoft.com")};
-    g.scopes = {QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("email"),
-                QStringLiteral("offline_access"), QStringLiteral("User.Read")};
+    g.identifierUris = { QStringLiteral("https://graph.microsoft.com") };
+    g.scopes = { QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("email"),
+        QStringLiteral("offline_access"), QStringLiteral("User.Read") };
     return g;
 }
 
@@ -183,77 +185,80 @@ Scenario Scenario::builtIn()
     lanyard.appId = QString::fromLatin1(kLanyardClientId);
     lanyard.displayName = QStringLiteral("Lanyard");
     lanyard.platform = AppPlatform::MobileDesktop;
-    lanyard.redirectUris = {QStringLiteral("http://127.0.0.1/callback"), QStringLiteral("http://localhost/callback"),
-                            QStringLiteral("http://localhost")};
+    lanyard.redirectUris = { QStringLiteral("http://127.0.0.1/callback"), QStringLiteral("http://localhost/callback"),
+        QStringLiteral("http://localhost") };
     lanyard.requiredResourceAccess = {
-        {QStringLiteral("graph"), {QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("offline_access"),
-                                   QStringLiteral("User.Read")}},
-        {QStringLiteral("lab-sts"), {QStringLiteral("user_impersonation")}},
-        {QStringLiteral("lab-hr"), {QStringLiteral("HR.Read"), QStringLiteral("HR.Write")}},
-        {QStringLiteral("lab-docs"), {QStringLiteral("Docs.Read"), QStringLiteral("Docs.Write")}},
-        {QStringLiteral("lab-gateway"), {QStringLiteral("Gateway.Use")}},
+        { QStringLiteral("graph"),
+            { QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("offline_access"),
+                QStringLiteral("User.Read") } },
+        { QStringLiteral("lab-sts"), { QStringLiteral("user_impersonation") } },
+        { QStringLiteral("lab-hr"), { QStringLiteral("HR.Read"), QStringLiteral("HR.Write") } },
+        { QStringLiteral("lab-docs"), { QStringLiteral("Docs.Read"), QStringLiteral("Docs.Write") } },
+        { QStringLiteral("lab-gateway"), { QStringLiteral("Gateway.Use") } },
     };
 
     LabApp sts;
     sts.key = QStringLiteral("lab-sts");
     sts.appId = QString::fromLatin1(kTokenServiceAppId);
     sts.displayName = QStringLiteral("Lanyard Lab Token Service");
-    sts.identifierUris = {QStringLiteral("api://lanyard-lab-sts")};
-    sts.scopes = {QStringLiteral("user_impersonation")};
+    sts.identifierUris = { QStringLiteral("api://lanyard-lab-sts") };
+    sts.scopes = { QStringLiteral("user_impersonation") };
 
     LabApp hr;
     hr.key = QStringLiteral("lab-hr");
     hr.appId = QString::fromLatin1(kHrAppId);
     hr.displayName = QStringLiteral("Lab HR API");
-    hr.identifierUris = {QStringLiteral("api://lab-hr")};
-    hr.scopes = {QStringLiteral("HR.Read"), QStringLiteral("HR.Write")};
-    hr.appRoles = {QStringLiteral("HR.Admin")};
+    hr.identifierUris = { QStringLiteral("api://lab-hr") };
+    hr.scopes = { QStringLiteral("HR.Read"), QStringLiteral("HR.Write") };
+    hr.appRoles = { QStringLiteral("HR.Admin") };
 
     LabApp docs;
     docs.key = QStringLiteral("lab-docs");
     docs.appId = QString::fromLatin1(kDocsAppId);
     docs.displayName = QStringLiteral("Lab Docs API");
-    docs.identifierUris = {QStringLiteral("api://lab-docs")};
-    docs.scopes = {QStringLiteral("Docs.Read"), QStringLiteral("Docs.Write")};
-    docs.appRoles = {QStringLiteral("Docs.Editor")};
+    docs.identifierUris = { QStringLiteral("api://lab-docs") };
+    docs.scopes = { QStringLiteral("Docs.Read"), QStringLiteral("Docs.Write") };
+    docs.appRoles = { QStringLiteral("Docs.Editor") };
 
     LabApp gateway;
     gateway.key = QStringLiteral("lab-gateway");
     gateway.appId = QString::fromLatin1(kGatewayAppId);
     gateway.displayName = QStringLiteral("Lab Gateway API (On-Behalf-Of middle tier)");
-    gateway.identifierUris = {QStringLiteral("api://lab-gateway")};
-    gateway.scopes = {QStringLiteral("Gateway.Use")};
+    gateway.identifierUris = { QStringLiteral("api://lab-gateway") };
+    gateway.scopes = { QStringLiteral("Gateway.Use") };
     gateway.platform = AppPlatform::Web;
-    gateway.redirectUris = {QStringLiteral("http://localhost/gateway/callback")};
+    gateway.redirectUris = { QStringLiteral("http://localhost/gateway/callback") };
     gateway.clientSecret = QString::fromLatin1(kGatewaySecret);
-    gateway.requiredResourceAccess = {{QStringLiteral("graph"), {QStringLiteral("offline_access")}},
-                                      {QStringLiteral("lab-hr"), {QStringLiteral("HR.Read")}},
-                                      {QStringLiteral("lab-docs"), {QStringLiteral("Docs.Read")}}};
+    gateway.requiredResourceAccess = { { QStringLiteral("graph"), { QStringLiteral("offline_access") } },
+        { QStringLiteral("lab-hr"), { QStringLiteral("HR.Read") } },
+        { QStringLiteral("lab-docs"), { QStringLiteral("Docs.Read") } } };
 
     LabApp misregistered;
     misregistered.key = QStringLiteral("lanyard-as-web");
     misregistered.appId = QString::fromLatin1(kWebMisregisteredAppId);
     misregistered.displayName = QStringLiteral("Lanyard (wrongly registered as Web)");
     misregistered.platform = AppPlatform::Web;
-    misregistered.redirectUris = {QStringLiteral("http://localhost/callback"), QStringLiteral("http://127.0.0.1/callback")};
+    misregistered.redirectUris
+        = { QStringLiteral("http://localhost/callback"), QStringLiteral("http://127.0.0.1/callback") };
     misregistered.requiredResourceAccess = lanyard.requiredResourceAccess;
 
-    s.apps = {lanyard, sts, hr, docs, gateway, misregistered};
+    s.apps = { lanyard, sts, hr, docs, gateway, misregistered };
     s.ensureGraphApp();
 
     s.users = {
-        LabUser{QString::fromLatin1(kAdaOid), QStringLiteral("ada@lanyardlab.onmicrosoft.com"), QStringLiteral("Ada Admin"),
-                {{QStringLiteral("lab-hr"), {QStringLiteral("HR.Admin")}},
-                 {QStringLiteral("lab-docs"), {QStringLiteral("Docs.Editor")}}},
-                true},
-        LabUser{QString::fromLatin1(kOlliOid), QStringLiteral("olli@lanyardlab.onmicrosoft.com"), QStringLiteral("Olli User"),
-                {}, true},
-        LabUser{QString::fromLatin1(kChrisOid), QStringLiteral("chris@lanyardlab.onmicrosoft.com"),
-                QStringLiteral("Chris Newcomer"), {}, true},
+        LabUser { QString::fromLatin1(kAdaOid), QStringLiteral("ada@lanyardlab.onmicrosoft.com"),
+            QStringLiteral("Ada Admin"),
+            { { QStringLiteral("lab-hr"), { QStringLiteral("HR.Admin") } },
+                { QStringLiteral("lab-docs"), { QStringLiteral("Docs.Editor") } } },
+            true },
+        LabUser { QString::fromLatin1(kOlliOid), QStringLiteral("olli@lanyardlab.onmicrosoft.com"),
+            QStringLiteral("Olli User"), {}, true },
+        LabUser { QString::fromLatin1(kChrisOid), QStringLiteral("chris@lanyardlab.onmicrosoft.com"),
+            QStringLiteral("Chris Newcomer"), {}, true },
     };
 
     // Ada and Olli consented to everything Lanyard asks for; Chris has not consented yet.
-    for (const char* oid : {kAdaOid, kOlliOid}) {
+    for (const char* oid : { kAdaOid, kOlliOid }) {
         for (auto it = lanyard.requiredResourceAccess.begin(); it != lanyard.requiredResourceAccess.end(); ++it)
             s.grantConsent(QString::fromLatin1(oid), lanyard.appId, s.findApp(it.key())->appId, it.value());
     }
@@ -267,27 +272,27 @@ Scenario Scenario::builtIn()
     lanyardClient.clientId = lanyard.appId;
     lanyardClient.displayName = QStringLiteral("Lanyard");
     lanyardClient.auth = ClientAuthMethod::None;
-    lanyardClient.servers = {QStringLiteral("*")};
+    lanyardClient.servers = { QStringLiteral("*") };
     TokenServiceClient docsServer;
     docsServer.clientId = QString::fromLatin1(kDocsServerClientId);
     docsServer.displayName = QStringLiteral("Docs MCP server (calls HR on the user's behalf)");
     docsServer.auth = ClientAuthMethod::ClientSecretBasic;
     docsServer.secret = QString::fromLatin1(kDocsServerSecret);
-    docsServer.servers = {QStringLiteral("hr")};
-    docsServer.ownsServers = {QStringLiteral("docs")};
-    s.tokenServiceClients = {lanyardClient, docsServer};
+    docsServer.servers = { QStringLiteral("hr") };
+    docsServer.ownsServers = { QStringLiteral("docs") };
+    s.tokenServiceClients = { lanyardClient, docsServer };
 
     TokenServiceServer hrServer;
     hrServer.name = QStringLiteral("hr");
     hrServer.appKey = QStringLiteral("lab-hr");
-    hrServer.scopes = {QStringLiteral("HR.Read"), QStringLiteral("HR.Write")};
-    hrServer.roleMap = {{QStringLiteral("HR.Admin"), QStringLiteral("hr.admin")}};
+    hrServer.scopes = { QStringLiteral("HR.Read"), QStringLiteral("HR.Write") };
+    hrServer.roleMap = { { QStringLiteral("HR.Admin"), QStringLiteral("hr.admin") } };
     TokenServiceServer docsTarget;
     docsTarget.name = QStringLiteral("docs");
     docsTarget.appKey = QStringLiteral("lab-docs");
-    docsTarget.scopes = {QStringLiteral("Docs.Read"), QStringLiteral("Docs.Write")};
-    docsTarget.roleMap = {{QStringLiteral("Docs.Editor"), QStringLiteral("docs.editor")}};
-    s.tokenServiceServers = {hrServer, docsTarget};
+    docsTarget.scopes = { QStringLiteral("Docs.Read"), QStringLiteral("Docs.Write") };
+    docsTarget.roleMap = { { QStringLiteral("Docs.Editor"), QStringLiteral("docs.editor") } };
+    s.tokenServiceServers = { hrServer, docsTarget };
     return s;
 }
 
@@ -381,7 +386,8 @@ std::optional<Scenario> Scenario::fromJson(const json& doc, QString* error)
         if (app.displayName.isEmpty())
             app.displayName = app.key;
         if (s.findApp(app.key) || s.findApp(app.appId)) {
-            fail(error, QStringLiteral("%1: an app with key \"%2\" or id %3 is already listed").arg(w, app.key, app.appId));
+            fail(error,
+                QStringLiteral("%1: an app with key \"%2\" or id %3 is already listed").arg(w, app.key, app.appId));
             return std::nullopt;
         }
         s.apps.push_back(app);
@@ -391,12 +397,15 @@ std::optional<Scenario> Scenario::fromJson(const json& doc, QString* error)
         for (auto it = app.requiredResourceAccess.begin(); it != app.requiredResourceAccess.end(); ++it) {
             const LabApp* resource = s.findApp(it.key());
             if (!resource) {
-                fail(error, QStringLiteral("app \"%1\": requiredResourceAccess names an unknown app \"%2\"").arg(app.key, it.key()));
+                fail(error,
+                    QStringLiteral("app \"%1\": requiredResourceAccess names an unknown app \"%2\"")
+                        .arg(app.key, it.key()));
                 return std::nullopt;
             }
             for (const QString& scope : it.value()) {
                 if (!resource->scopes.contains(scope)) {
-                    fail(error, QStringLiteral("app \"%1\": \"%2\" exposes no scope \"%3\"").arg(app.key, it.key(), scope));
+                    fail(error,
+                        QStringLiteral("app \"%1\": \"%2\" exposes no scope \"%3\"").arg(app.key, it.key(), scope));
                     return std::nullopt;
                 }
             }
@@ -416,7 +425,8 @@ std::optional<Scenario> Scenario::fromJson(const json& doc, QString* error)
             return std::nullopt;
         }
         LabUser user;
-        if (!readString(u, "oid", w, &user.oid, error, true) || !readString(u, "username", w, &user.username, error, true)
+        if (!readString(u, "oid", w, &user.oid, error, true)
+            || !readString(u, "username", w, &user.username, error, true)
             || !readString(u, "name", w, &user.displayName, error, false)
             || !readStringMapOfLists(u, "roles", w, &user.roles, error))
             return std::nullopt;
@@ -487,7 +497,7 @@ std::optional<Scenario> Scenario::fromJson(const json& doc, QString* error)
                 fail(error, QStringLiteral("%1.scopes: %2").arg(w, why));
                 return std::nullopt;
             }
-            QStringList names{resolved->name};
+            QStringList names { resolved->name };
             if (resolved->name == QLatin1String(".default"))
                 names = client->requiredResourceAccess.value(resolved->resource->key);
             s.grantConsent(userOid, client->appId, resolved->resource->appId, names);
@@ -519,19 +529,23 @@ std::optional<Scenario> Scenario::fromJson(const json& doc, QString* error)
             QString auth = QStringLiteral("none");
             if (!readString(c, "clientId", w, &client.clientId, error, true)
                 || !readString(c, "name", w, &client.displayName, error, false)
-                || !readString(c, "auth", w, &auth, error, false) || !readString(c, "secret", w, &client.secret, error, false)
+                || !readString(c, "auth", w, &auth, error, false)
+                || !readString(c, "secret", w, &client.secret, error, false)
                 || !readStringList(c, "servers", w, &client.servers, error)
                 || !readStringList(c, "ownsServers", w, &client.ownsServers, error))
                 return std::nullopt;
             const auto method = clientAuthMethodFromName(auth);
             if (!method) {
-                fail(error, QStringLiteral("%1.auth must be none, client_secret_basic, client_secret_post or private_key_jwt").arg(w));
+                fail(error,
+                    QStringLiteral("%1.auth must be none, client_secret_basic, client_secret_post or private_key_jwt")
+                        .arg(w));
                 return std::nullopt;
             }
             client.auth = *method;
             if (c.contains("jwk"))
                 client.jwk = c["jwk"];
-            if ((client.auth == ClientAuthMethod::ClientSecretBasic || client.auth == ClientAuthMethod::ClientSecretPost)
+            if ((client.auth == ClientAuthMethod::ClientSecretBasic
+                    || client.auth == ClientAuthMethod::ClientSecretPost)
                 && client.secret.isEmpty()) {
                 fail(error, QStringLiteral("%1: %2 needs a secret").arg(w, auth));
                 return std::nullopt;
@@ -550,15 +564,16 @@ std::optional<Scenario> Scenario::fromJson(const json& doc, QString* error)
                 return std::nullopt;
             }
             TokenServiceServer server;
-            if (!readString(v, "name", w, &server.name, error, true) || !readString(v, "app", w, &server.appKey, error, false)
+            if (!readString(v, "name", w, &server.name, error, true)
+                || !readString(v, "app", w, &server.appKey, error, false)
                 || !readString(v, "resource", w, &server.resource, error, false)
                 || !readStringList(v, "scopes", w, &server.scopes, error))
                 return std::nullopt;
             if (auto rm = v.find("roleMap"); rm != v.end() && rm->is_object()) {
                 for (auto m = rm->begin(); m != rm->end(); ++m) {
                     if (m.value().is_string())
-                        server.roleMap.insert(QString::fromStdString(m.key()),
-                                              QString::fromStdString(m.value().get<std::string>()));
+                        server.roleMap.insert(
+                            QString::fromStdString(m.key()), QString::fromStdString(m.value().get<std::string>()));
                 }
             }
             if (!server.appKey.isEmpty() && !s.findApp(server.appKey)) {
@@ -597,17 +612,17 @@ std::optional<Scenario> Scenario::load(const QString& path, QString* error)
 json Scenario::toJson() const
 {
     json doc;
-    doc["tenant"] = {{"id", ss(tenantId)}, {"name", ss(tenantName)}, {"domain", ss(tenantDomain)},
-                     {"pairwiseSalt", ss(pairwiseSalt)}};
-    doc["lifetimes"] = {{"accessTokenSecs", lifetimes.accessTokenSecs}, {"idTokenSecs", lifetimes.idTokenSecs},
-                        {"refreshTokenSecs", lifetimes.refreshTokenSecs}, {"codeSecs", lifetimes.codeSecs},
-                        {"tokenServiceSecs", lifetimes.tokenServiceSecs}};
+    doc["tenant"] = { { "id", ss(tenantId) }, { "name", ss(tenantName) }, { "domain", ss(tenantDomain) },
+        { "pairwiseSalt", ss(pairwiseSalt) } };
+    doc["lifetimes"] = { { "accessTokenSecs", lifetimes.accessTokenSecs }, { "idTokenSecs", lifetimes.idTokenSecs },
+        { "refreshTokenSecs", lifetimes.refreshTokenSecs }, { "codeSecs", lifetimes.codeSecs },
+        { "tokenServiceSecs", lifetimes.tokenServiceSecs } };
     json a = json::array();
     for (const LabApp& app : apps) {
         if (app.appId == QLatin1String(kGraphAppId))
             continue;
-        json o{{"key", ss(app.key)}, {"appId", ss(app.appId)}, {"name", ss(app.displayName)},
-               {"platform", ss(platformName(app.platform))}};
+        json o { { "key", ss(app.key) }, { "appId", ss(app.appId) }, { "name", ss(app.displayName) },
+            { "platform", ss(platformName(app.platform)) } };
         if (!app.identifierUris.isEmpty())
             o["identifierUris"] = toJsonList(app.identifierUris);
         if (!app.scopes.isEmpty())
@@ -627,7 +642,7 @@ json Scenario::toJson() const
     doc["apps"] = a;
     json u = json::array();
     for (const LabUser& user : users) {
-        json o{{"oid", ss(user.oid)}, {"username", ss(user.username)}, {"name", ss(user.displayName)}};
+        json o { { "oid", ss(user.oid) }, { "username", ss(user.username) }, { "name", ss(user.displayName) } };
         if (!user.roles.isEmpty())
             o["roles"] = toJsonMap(user.roles);
         if (!user.enabled)
@@ -644,18 +659,18 @@ json Scenario::toJson() const
         QStringList scopes;
         for (const QString& name : consent.scopes) {
             const bool bare = resource->appId == QLatin1String(kGraphAppId);
-            scopes.append(bare ? name : resource->identifierUris.value(0, QStringLiteral("api://") + resource->appId)
-                                           + QLatin1Char('/') + name);
+            scopes.append(bare ? name
+                               : resource->identifierUris.value(0, QStringLiteral("api://") + resource->appId)
+                        + QLatin1Char('/') + name);
         }
-        c.push_back({{"user", user ? ss(user->username) : std::string("*")},
-                     {"client", ss(consent.clientAppId)},
-                     {"scopes", toJsonList(scopes)}});
+        c.push_back({ { "user", user ? ss(user->username) : std::string("*") }, { "client", ss(consent.clientAppId) },
+            { "scopes", toJsonList(scopes) } });
     }
     doc["consents"] = c;
     json clients = json::array();
     for (const TokenServiceClient& client : tokenServiceClients) {
-        json o{{"clientId", ss(client.clientId)}, {"name", ss(client.displayName)},
-               {"auth", ss(clientAuthMethodName(client.auth))}, {"servers", toJsonList(client.servers)}};
+        json o { { "clientId", ss(client.clientId) }, { "name", ss(client.displayName) },
+            { "auth", ss(clientAuthMethodName(client.auth)) }, { "servers", toJsonList(client.servers) } };
         if (!client.secret.isEmpty())
             o["secret"] = ss(client.secret);
         if (client.jwk.is_object())
@@ -666,7 +681,7 @@ json Scenario::toJson() const
     }
     json servers = json::array();
     for (const TokenServiceServer& server : tokenServiceServers) {
-        json o{{"name", ss(server.name)}, {"app", ss(server.appKey)}, {"scopes", toJsonList(server.scopes)}};
+        json o { { "name", ss(server.name) }, { "app", ss(server.appKey) }, { "scopes", toJsonList(server.scopes) } };
         json rm = json::object();
         for (auto it = server.roleMap.begin(); it != server.roleMap.end(); ++it)
             rm[ss(it.key())] = ss(it.value());
@@ -674,7 +689,7 @@ json Scenario::toJson() const
             o["roleMap"] = rm;
         servers.push_back(o);
     }
-    doc["tokenService"] = {{"app", ss(tokenServiceAppKey)}, {"clients", clients}, {"servers", servers}};
+    doc["tokenService"] = { { "app", ss(tokenServiceAppKey) }, { "clients", clients }, { "servers", servers } };
     return doc;
 }
 
@@ -779,15 +794,16 @@ std::optional<ResolvedScope> Scenario::resolveScope(const QString& scope, QStrin
         return std::nullopt;
     }
     if (r.name != QLatin1String(".default") && !r.resource->scopes.contains(r.name)) {
-        fail(error, QStringLiteral("the scope \"%1\" is not valid: %2 exposes no scope \"%3\"")
-                        .arg(scope, r.resource->displayName, r.name));
+        fail(error,
+            QStringLiteral("the scope \"%1\" is not valid: %2 exposes no scope \"%3\"")
+                .arg(scope, r.resource->displayName, r.name));
         return std::nullopt;
     }
     return r;
 }
 
-QStringList Scenario::consentedScopes(const QString& userOid, const QString& clientAppId,
-                                      const QString& resourceAppId) const
+QStringList Scenario::consentedScopes(
+    const QString& userOid, const QString& clientAppId, const QString& resourceAppId) const
 {
     QStringList out;
     for (const LabConsent& c : consents) {
@@ -803,8 +819,8 @@ QStringList Scenario::consentedScopes(const QString& userOid, const QString& cli
     return out;
 }
 
-void Scenario::grantConsent(const QString& userOid, const QString& clientAppId, const QString& resourceAppId,
-                            const QStringList& scopes)
+void Scenario::grantConsent(
+    const QString& userOid, const QString& clientAppId, const QString& resourceAppId, const QStringList& scopes)
 {
     for (LabConsent& c : consents) {
         if (c.userOid.compare(userOid, Qt::CaseInsensitive) == 0
@@ -817,7 +833,7 @@ void Scenario::grantConsent(const QString& userOid, const QString& clientAppId, 
             return;
         }
     }
-    consents.push_back(LabConsent{userOid, clientAppId, resourceAppId, scopes});
+    consents.push_back(LabConsent { userOid, clientAppId, resourceAppId, scopes });
 }
 
 void Scenario::revokeConsent(const QString& userOid, const QString& clientAppId, const QString& resourceAppId)

@@ -22,30 +22,30 @@ inline constexpr const char* kGraphAppId = "00000003-0000-0000-c000-000000000000
 
 struct LabUser
 {
-    QString oid;          // object id (GUID)
-    QString username;     // preferred_username (UPN), e.g. ada@lanyardlab.onmicrosoft.com
-    QString displayName;  // name claim
+    QString oid; // object id (GUID)
+    QString username; // preferred_username (UPN), e.g. ada@lanyardlab.onmicrosoft.com
+    QString displayName; // name claim
     QMap<QString, QStringList> roles; // app key -> app role values assigned to the user
     bool enabled = true;
 };
 
 enum class AppPlatform {
-    None,          // an API only (no sign-in)
+    None, // an API only (no sign-in)
     MobileDesktop, // "Mobile and desktop applications": public client, loopback redirects on any port
-    Web,           // "Web": confidential, redemption needs client_secret
+    Web, // "Web": confidential, redemption needs client_secret
 };
 
 struct LabApp
 {
-    QString key;                 // the scenario's handle, e.g. "lab-hr"
-    QString appId;               // application (client) id, a GUID
+    QString key; // the scenario's handle, e.g. "lab-hr"
+    QString appId; // application (client) id, a GUID
     QString displayName;
-    QStringList identifierUris;  // "Application ID URI"s, e.g. api://lab-hr
-    QStringList scopes;          // delegated permissions the app exposes (names, e.g. HR.Read)
-    QStringList appRoles;        // app role values (e.g. HR.Admin)
+    QStringList identifierUris; // "Application ID URI"s, e.g. api://lab-hr
+    QStringList scopes; // delegated permissions the app exposes (names, e.g. HR.Read)
+    QStringList appRoles; // app role values (e.g. HR.Admin)
     AppPlatform platform = AppPlatform::None;
     QStringList redirectUris;
-    QString clientSecret;        // Web apps only; a lab secret, not a real one
+    QString clientSecret; // Web apps only; a lab secret, not a real one
     // What the app registration asks for (what "<resource>/.default" means): resource app key ->
     // scope names.
     QMap<QString, QStringList> requiredResourceAccess;
@@ -60,7 +60,7 @@ struct LabApp
 // to a client app on one resource app.
 struct LabConsent
 {
-    QString userOid;       // empty = admin consent (all users)
+    QString userOid; // empty = admin consent (all users)
     QString clientAppId;
     QString resourceAppId;
     QStringList scopes;
@@ -76,9 +76,9 @@ struct TokenServiceClient
     QString clientId;
     QString displayName;
     ClientAuthMethod auth = ClientAuthMethod::None;
-    QString secret;            // client_secret_basic / client_secret_post
-    json jwk;                  // private_key_jwt: the client's public JWK
-    QStringList servers;       // target server names it may get tokens for; "*" = any
+    QString secret; // client_secret_basic / client_secret_post
+    json jwk; // private_key_jwt: the client's public JWK
+    QStringList servers; // target server names it may get tokens for; "*" = any
     // Servers whose token-service tokens it may present as subject tokens (a server passing the
     // user's token on: delegation chains).
     QStringList ownsServers;
@@ -87,11 +87,11 @@ struct TokenServiceClient
 // A target of the token service: one demo MCP server.
 struct TokenServiceServer
 {
-    QString name;                    // "hr"
-    QString appKey;                  // scenario app whose role assignments apply
-    QStringList scopes;              // scopes the token service can grant for it
-    QMap<QString, QString> roleMap;  // app role value -> role in the issued token (missing = same)
-    QString resource;                // the server's resource URL; set when the server starts
+    QString name; // "hr"
+    QString appKey; // scenario app whose role assignments apply
+    QStringList scopes; // scopes the token service can grant for it
+    QMap<QString, QString> roleMap; // app role value -> role in the issued token (missing = same)
+    QString resource; // the server's resource URL; set when the server starts
 };
 
 struct Lifetimes
@@ -107,8 +107,8 @@ struct Lifetimes
 struct ResolvedScope
 {
     const LabApp* resource = nullptr;
-    QString name;      // "HR.Read", "openid", ".default"
-    QString original;  // as requested
+    QString name; // "HR.Read", "openid", ".default"
+    QString original; // as requested
     bool isOidc() const;
 };
 
@@ -116,13 +116,13 @@ struct Scenario
 {
     QString tenantId;
     QString tenantName;
-    QString tenantDomain;     // e.g. lanyardlab.onmicrosoft.com (also accepted as {tenant})
-    QString pairwiseSalt;     // makes `sub` values stable per scenario
+    QString tenantDomain; // e.g. lanyardlab.onmicrosoft.com (also accepted as {tenant})
+    QString pairwiseSalt; // makes `sub` values stable per scenario
     Lifetimes lifetimes;
     std::vector<LabUser> users;
     std::vector<LabApp> apps;
     std::vector<LabConsent> consents;
-    QString tokenServiceAppKey;  // the Entra app that represents the token service
+    QString tokenServiceAppKey; // the Entra app that represents the token service
     std::vector<TokenServiceClient> tokenServiceClients;
     std::vector<TokenServiceServer> tokenServiceServers;
 
@@ -156,8 +156,8 @@ struct Scenario
 
     // Scopes the user (or an admin for everyone) consented to for client on resource.
     QStringList consentedScopes(const QString& userOid, const QString& clientAppId, const QString& resourceAppId) const;
-    void grantConsent(const QString& userOid, const QString& clientAppId, const QString& resourceAppId,
-                      const QStringList& scopes);
+    void grantConsent(
+        const QString& userOid, const QString& clientAppId, const QString& resourceAppId, const QStringList& scopes);
     // Removes the user's own consents for client (all resources when resourceAppId is empty).
     void revokeConsent(const QString& userOid, const QString& clientAppId, const QString& resourceAppId = {});
     // App roles assigned to the user on an app (by key or app id).

@@ -20,23 +20,23 @@ struct UserChoice
 {
     QString username;
     QString displayName;
-    bool suggested = false;  // login_hint
-    bool signedIn = false;   // has an SSO session in this browser
+    bool suggested = false; // login_hint
+    bool signedIn = false; // has an SSO session in this browser
 };
 
 QByteArray signIn(const QString& action, const Fields& hidden, const QList<UserChoice>& users,
-                  const QString& clientName, const QString& tenantName, const QString& notice);
+    const QString& clientName, const QString& tenantName, const QString& notice);
 QByteArray mfa(const QString& action, const Fields& hidden, const QString& userName, const QString& resourceName);
 struct ScopeLine
 {
-    QString scope;        // as shown (e.g. api://lab-hr/HR.Read)
-    QString description;  // what it allows
+    QString scope; // as shown (e.g. api://lab-hr/HR.Read)
+    QString description; // what it allows
 };
 QByteArray consent(const QString& action, const Fields& hidden, const QString& userName, const QString& clientName,
-                   const QList<ScopeLine>& scopes);
+    const QList<ScopeLine>& scopes);
 // Entra's "Sorry, but we're having trouble signing you in" page.
-QByteArray error(const QString& description, const QString& traceId, const QString& correlationId,
-                 const QString& timestamp);
+QByteArray error(
+    const QString& description, const QString& traceId, const QString& correlationId, const QString& timestamp);
 // response_mode=form_post: an auto-submitting form (with a button for browsers without script).
 QByteArray formPost(const QString& redirectUri, const Fields& params);
 QByteArray signedOut();

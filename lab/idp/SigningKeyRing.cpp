@@ -7,7 +7,8 @@
 namespace lanyard::lab {
 
 SigningKeyRing::SigningKeyRing(KeyType type, const Clock* clock)
-    : m_type(type), m_clock(clock)
+    : m_type(type)
+    , m_clock(clock)
 {
     m_active = generate();
     m_standby = generate();
@@ -33,7 +34,7 @@ qint64 SigningKeyRing::now() const
 
 std::vector<const crypto::Key*> SigningKeyRing::published() const
 {
-    std::vector<const crypto::Key*> out{&m_active, &m_standby};
+    std::vector<const crypto::Key*> out { &m_active, &m_standby };
     const qint64 t = now();
     for (const Retired& r : m_retired) {
         if (t - r.retiredAt < m_retentionSecs)
@@ -52,7 +53,7 @@ QStringList SigningKeyRing::publishedKids() const
 
 void SigningKeyRing::rotate()
 {
-    m_retired.insert(m_retired.begin(), Retired{m_active, now()});
+    m_retired.insert(m_retired.begin(), Retired { m_active, now() });
     m_active = m_standby;
     m_standby = generate();
     const qint64 t = now();
@@ -84,11 +85,11 @@ json SigningKeyRing::jwksJson(const json& extraMembers, bool withAlg) const
             jwk[it.key()] = it.value();
         keys.push_back(jwk);
     }
-    return json{{"keys", keys}};
+    return json { { "keys", keys } };
 }
 
-std::optional<QByteArray> SigningKeyRing::sign(const json& claims, const QString& typ, const json& extraHeader,
-                                               QString* error) const
+std::optional<QByteArray> SigningKeyRing::sign(
+    const json& claims, const QString& typ, const json& extraHeader, QString* error) const
 {
     json header = json::object();
     header["typ"] = ss(typ);

@@ -52,7 +52,7 @@ public:
 
     // Signs `claims` with the active key; header {"typ": typ, "alg", "kid"} plus `extraHeader`.
     std::optional<QByteArray> sign(const json& claims, const QString& typ = QStringLiteral("JWT"),
-                                   const json& extraHeader = json::object(), QString* error = nullptr) const;
+        const json& extraHeader = json::object(), QString* error = nullptr) const;
 
 private:
     struct Retired

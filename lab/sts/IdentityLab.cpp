@@ -8,13 +8,13 @@
 namespace lanyard::lab {
 
 IdentityLab::IdentityLab(Scenario scenario, const Clock* clock, QObject* parent)
-    : QObject(parent),
-      m_scenario(std::make_shared<Scenario>(std::move(scenario))),
-      m_clock(clock),
-      m_idpServer(new HttpServer(this)),
-      m_stsServer(new HttpServer(this)),
-      m_idp(new IdentityProvider(m_scenario, clock, this)),
-      m_sts(new TokenService(m_scenario, clock, this))
+    : QObject(parent)
+    , m_scenario(std::make_shared<Scenario>(std::move(scenario)))
+    , m_clock(clock)
+    , m_idpServer(new HttpServer(this))
+    , m_stsServer(new HttpServer(this))
+    , m_idp(new IdentityProvider(m_scenario, clock, this))
+    , m_sts(new TokenService(m_scenario, clock, this))
 {
     m_idpServer->setName(QStringLiteral("idp"));
     m_stsServer->setName(QStringLiteral("sts"));
@@ -43,13 +43,13 @@ bool IdentityLab::start(quint16 idpPort, quint16 tokenServicePort, QString* erro
     if (!m_trustWired) {
         TokenService::TrustedIssuer trusted;
         trusted.issuer = m_idp->issuerTemplate();
-        trusted.tenants = {m_scenario->tenantId};
+        trusted.tenants = { m_scenario->tenantId };
         trusted.jwksUrl = m_idp->jwksUrl();
         if (const LabApp* app = m_scenario->findApp(m_scenario->tokenServiceAppKey)) {
             trusted.audiences.append(app->appId);
             trusted.audiences.append(app->identifierUris);
         }
-        trusted.algorithms = {QStringLiteral("RS256")};
+        trusted.algorithms = { QStringLiteral("RS256") };
         m_sts->trustIssuer(trusted);
         m_trustWired = true;
     }
@@ -100,7 +100,8 @@ QString IdentityLab::tokenServiceScope() const
     const LabApp* app = m_scenario->findApp(m_scenario->tokenServiceAppKey);
     if (!app)
         return {};
-    const QString base = app->identifierUris.isEmpty() ? QStringLiteral("api://") + app->appId : app->identifierUris.first();
+    const QString base
+        = app->identifierUris.isEmpty() ? QStringLiteral("api://") + app->appId : app->identifierUris.first();
     return base + QStringLiteral("/.default");
 }
 
@@ -136,48 +137,49 @@ JwtValidatorConfig IdentityLab::entraValidatorConfig(const QString& appKey, cons
     c.issuer = m_idp->issuer();
     c.jwksUrl = m_idp->jwksUrl();
     if (const LabApp* app = m_scenario->findApp(appKey))
-        c.audiences = {app->appId};
-    c.algorithms = {QStringLiteral("RS256")};
+        c.audiences = { app->appId };
+    c.algorithms = { QStringLiteral("RS256") };
     c.resourceMetadataUrl = resourceMetadataUrl;
     c.clock = m_clock;
     return c;
 }
 
-JwtValidatorConfig IdentityLab::tokenServiceValidatorConfig(const QString& resource, const QString& resourceMetadataUrl) const
+JwtValidatorConfig IdentityLab::tokenServiceValidatorConfig(
+    const QString& resource, const QString& resourceMetadataUrl) const
 {
     JwtValidatorConfig c;
     c.issuer = m_sts->issuer();
     c.jwksUrl = m_sts->jwksUrl();
-    c.audiences = {resource};
-    c.algorithms = {QStringLiteral("ES256")};
+    c.audiences = { resource };
+    c.algorithms = { QStringLiteral("ES256") };
     c.resourceMetadataUrl = resourceMetadataUrl;
     c.clock = m_clock;
     return c;
 }
 
-json IdentityLab::protectedResourceMetadata(const QString& resource, const QString& appKeyOrServer,
-                                            bool viaTokenService) const
+json IdentityLab::protectedResourceMetadata(
+    const QString& resource, const QString& appKeyOrServer, bool viaTokenService) const
 {
     json doc = json::object();
     doc["resource"] = ss(resource);
     json scopes = json::array();
     if (viaTokenService) {
-        doc["authorization_servers"] = json::array({ss(m_sts->issuer())});
+        doc["authorization_servers"] = json::array({ ss(m_sts->issuer()) });
         if (const TokenServiceServer* s = m_scenario->findServer(appKeyOrServer)) {
             for (const QString& scope : s->scopes)
                 scopes.push_back(ss(scope));
         }
     } else {
-        doc["authorization_servers"] = json::array({ss(m_idp->authority().toString())});
+        doc["authorization_servers"] = json::array({ ss(m_idp->authority().toString()) });
         if (const LabApp* app = m_scenario->findApp(appKeyOrServer)) {
-            const QString base = app->identifierUris.isEmpty() ? QStringLiteral("api://") + app->appId
-                                                               : app->identifierUris.first();
+            const QString base
+                = app->identifierUris.isEmpty() ? QStringLiteral("api://") + app->appId : app->identifierUris.first();
             for (const QString& scope : app->scopes)
                 scopes.push_back(ss(base + QLatin1Char('/') + scope));
         }
     }
     doc["scopes_supported"] = scopes;
-    doc["bearer_methods_supported"] = json::array({"header"});
+    doc["bearer_methods_supported"] = json::array({ "header" });
     return doc;
 }
 
@@ -222,21 +224,19 @@ json IdentityLab::describe() const
 {
     json users = json::array();
     for (const LabUser& u : m_scenario->users)
-        users.push_back({{"username", ss(u.username)}, {"name", ss(u.displayName)}, {"oid", ss(u.oid)}});
+        users.push_back({ { "username", ss(u.username) }, { "name", ss(u.displayName) }, { "oid", ss(u.oid) } });
     json servers = json::array();
     for (const TokenServiceServer& s : m_scenario->tokenServiceServers)
-        servers.push_back({{"name", ss(s.name)}, {"resource", ss(s.resource)}, {"app", ss(s.appKey)}});
-    return json{{"tenantId", ss(tenantId())},
-                {"authority", ss(authority().toString())},
-                {"discovery", ss(authority().toString() + QStringLiteral("/.well-known/openid-configuration"))},
-                {"issuer", ss(idpIssuer())},
-                {"clientId", ss(lanyardClientId())},
-                {"tokenServiceScope", ss(tokenServiceScope())},
-                {"tokenService", {{"issuer", ss(tokenServiceIssuer())},
-                                  {"metadata", ss(tokenServiceIssuer() + QStringLiteral("/.well-known/oauth-authorization-server"))},
-                                  {"tokenEndpoint", ss(tokenServiceTokenUrl().toString())}}},
-                {"users", users},
-                {"servers", servers}};
+        servers.push_back({ { "name", ss(s.name) }, { "resource", ss(s.resource) }, { "app", ss(s.appKey) } });
+    return json { { "tenantId", ss(tenantId()) }, { "authority", ss(authority().toString()) },
+        { "discovery", ss(authority().toString() + QStringLiteral("/.well-known/openid-configuration")) },
+        { "issuer", ss(idpIssuer()) }, { "clientId", ss(lanyardClientId()) },
+        { "tokenServiceScope", ss(tokenServiceScope()) },
+        { "tokenService",
+            { { "issuer", ss(tokenServiceIssuer()) },
+                { "metadata", ss(tokenServiceIssuer() + QStringLiteral("/.well-known/oauth-authorization-server")) },
+                { "tokenEndpoint", ss(tokenServiceTokenUrl().toString()) } } },
+        { "users", users }, { "servers", servers } };
 }
 
 } // namespace lanyard::lab

@@ -35,7 +35,8 @@ class IdentityLab : public QObject
     Q_OBJECT
 public:
     // `clock` may be null (system clock); it must outlive the lab.
-    explicit IdentityLab(Scenario scenario = Scenario::builtIn(), const Clock* clock = nullptr, QObject* parent = nullptr);
+    explicit IdentityLab(
+        Scenario scenario = Scenario::builtIn(), const Clock* clock = nullptr, QObject* parent = nullptr);
     ~IdentityLab() override;
 
     // Listens on 127.0.0.1 (port 0 = any free port) and wires the token service to trust the IdP.
@@ -53,9 +54,9 @@ public:
     // ---- What a client needs ---------------------------------------------------------------
     QString tenantId() const;
     QUrl idpBaseUrl() const;
-    QUrl authority(const QString& tenant = {}) const;     // <idp>/<tenant>/v2.0
-    QString idpIssuer() const;                            // <idp>/<tenant GUID>/v2.0
-    QString lanyardClientId() const;                      // the "lanyard" app of the scenario
+    QUrl authority(const QString& tenant = {}) const; // <idp>/<tenant>/v2.0
+    QString idpIssuer() const; // <idp>/<tenant GUID>/v2.0
+    QString lanyardClientId() const; // the "lanyard" app of the scenario
     // The scope Lanyard asks the IdP for to get a subject token for the token service:
     // "<token service app id URI>/.default".
     QString tokenServiceScope() const;
@@ -72,7 +73,8 @@ public:
     JwtValidatorConfig entraValidatorConfig(const QString& appKey, const QString& resourceMetadataUrl = {}) const;
     // Validation settings for a server that takes token-service tokens (aud = its resource URL,
     // iss = the token service, ES256).
-    JwtValidatorConfig tokenServiceValidatorConfig(const QString& resource, const QString& resourceMetadataUrl = {}) const;
+    JwtValidatorConfig tokenServiceValidatorConfig(
+        const QString& resource, const QString& resourceMetadataUrl = {}) const;
     // RFC 9728 protected resource metadata for a demo server: authorization_servers names the IdP
     // authority (viaTokenService false; scopes "<app id URI>/<scope>") or the token service.
     json protectedResourceMetadata(const QString& resource, const QString& appKeyOrServer, bool viaTokenService) const;

@@ -47,15 +47,16 @@ QStringList stringsOf(const json& claims, const char* name)
 } // namespace
 
 JwtValidator::JwtValidator(JwtValidatorConfig config, QObject* parent)
-    : QObject(parent), m_config(std::move(config)),
-      m_keys(new RemoteKeySet(m_config.jwksUrl, m_config.minRefetchIntervalSecs, m_config.clock, this))
+    : QObject(parent)
+    , m_config(std::move(config))
+    , m_keys(new RemoteKeySet(m_config.jwksUrl, m_config.minRefetchIntervalSecs, m_config.clock, this))
 {
 }
 
 JwtValidator::~JwtValidator() = default;
 
 QByteArray JwtValidator::bearerChallenge(const QString& realm, const QString& error, const QString& description,
-                                         const QString& scope, const QString& resourceMetadata)
+    const QString& scope, const QString& resourceMetadata)
 {
     QStringList parts;
     if (!realm.isEmpty())
@@ -68,12 +69,13 @@ QByteArray JwtValidator::bearerChallenge(const QString& realm, const QString& er
         parts.append(QStringLiteral("scope=") + quoted(scope));
     if (!resourceMetadata.isEmpty())
         parts.append(QStringLiteral("resource_metadata=") + quoted(resourceMetadata));
-    return (QStringLiteral("Bearer") + (parts.isEmpty() ? QString() : QLatin1Char(' ') + parts.join(QStringLiteral(", "))))
+    return (
+        QStringLiteral("Bearer") + (parts.isEmpty() ? QString() : QLatin1Char(' ') + parts.join(QStringLiteral(", "))))
         .toUtf8();
 }
 
-QByteArray JwtValidator::insufficientClaimsChallenge(const json& claimsRequest, const QString& description,
-                                                     const QString& realm, const QString& resourceMetadata)
+QByteArray JwtValidator::insufficientClaimsChallenge(
+    const json& claimsRequest, const QString& description, const QString& realm, const QString& resourceMetadata)
 {
     QStringList parts;
     parts.append(QStringLiteral("realm=") + quoted(realm));
@@ -88,7 +90,7 @@ QByteArray JwtValidator::insufficientClaimsChallenge(const json& claimsRequest, 
 
 json JwtValidator::acrsClaimsRequest(const QString& acrs)
 {
-    return json{{"access_token", {{"acrs", {{"essential", true}, {"value", ss(acrs)}}}}}};
+    return json { { "access_token", { { "acrs", { { "essential", true }, { "value", ss(acrs) } } } } } };
 }
 
 void JwtValidator::sendChallenge(const ResponderPtr& responder, const JwtValidation& result)
@@ -97,11 +99,11 @@ void JwtValidator::sendChallenge(const ResponderPtr& responder, const JwtValidat
     body["error"] = ss(result.error.isEmpty() ? QStringLiteral("invalid_request") : result.error);
     body["error_description"] = ss(result.errorDescription);
     responder->send(result.status, dumpJson(body), "application/json; charset=utf-8",
-                    {{"WWW-Authenticate", result.wwwAuthenticate}, {"Cache-Control", "no-store"}});
+        { { "WWW-Authenticate", result.wwwAuthenticate }, { "Cache-Control", "no-store" } });
 }
 
-JwtValidation JwtValidator::failure(int status, const QString& error, const QString& description,
-                                    const QString& scope) const
+JwtValidation JwtValidator::failure(
+    int status, const QString& error, const QString& description, const QString& scope) const
 {
     JwtValidation r;
     r.ok = false;
@@ -112,8 +114,8 @@ JwtValidation JwtValidator::failure(int status, const QString& error, const QStr
     return r;
 }
 
-std::optional<JwtValidation> JwtValidator::parseAuthorization(const QByteArray& authorizationHeader,
-                                                             QByteArray* token) const
+std::optional<JwtValidation> JwtValidator::parseAuthorization(
+    const QByteArray& authorizationHeader, QByteArray* token) const
 {
     const QByteArray header = authorizationHeader.trimmed();
     if (header.isEmpty()) {
@@ -124,10 +126,12 @@ std::optional<JwtValidation> JwtValidator::parseAuthorization(const QByteArray& 
     }
     const qsizetype space = header.indexOf(' ');
     if (space <= 0 || header.left(space).compare("Bearer", Qt::CaseInsensitive) != 0)
-        return failure(401, QStringLiteral("invalid_request"), QStringLiteral("The Authorization header must use the Bearer scheme."));
+        return failure(401, QStringLiteral("invalid_request"),
+            QStringLiteral("The Authorization header must use the Bearer scheme."));
     *token = header.mid(space + 1).trimmed();
     if (token->isEmpty() || token->contains(' '))
-        return failure(401, QStringLiteral("invalid_request"), QStringLiteral("The Authorization header holds no single bearer token."));
+        return failure(401, QStringLiteral("invalid_request"),
+            QStringLiteral("The Authorization header holds no single bearer token."));
     return std::nullopt;
 }
 
@@ -135,15 +139,15 @@ crypto::VerifyOptions JwtValidator::verifyOptions() const
 {
     crypto::VerifyOptions options;
     options.algorithms = m_config.algorithms;
-    options.issuers = m_config.issuer.isEmpty() ? QStringList() : QStringList{m_config.issuer};
+    options.issuers = m_config.issuer.isEmpty() ? QStringList() : QStringList { m_config.issuer };
     options.audiences = m_config.audiences;
     options.leewaySecs = m_config.leewaySecs;
     options.clock = m_config.clock;
     return options;
 }
 
-void JwtValidator::validate(const QByteArray& authorizationHeader, QObject* context, Callback done,
-                            const QStringList& requiredScopes)
+void JwtValidator::validate(
+    const QByteArray& authorizationHeader, QObject* context, Callback done, const QStringList& requiredScopes)
 {
     QByteArray token;
     if (auto refused = parseAuthorization(authorizationHeader, &token)) {
@@ -153,8 +157,8 @@ void JwtValidator::validate(const QByteArray& authorizationHeader, QObject* cont
     validateToken(token, context, std::move(done), requiredScopes);
 }
 
-void JwtValidator::validateToken(const QByteArray& token, QObject* context, Callback done,
-                                 const QStringList& requiredScopes)
+void JwtValidator::validateToken(
+    const QByteArray& token, QObject* context, Callback done, const QStringList& requiredScopes)
 {
     QPointer<JwtValidator> self(this);
     m_keys->verify(token, verifyOptions(), context, [self, done, requiredScopes](const crypto::VerifyResult& verified) {
@@ -172,7 +176,7 @@ JwtValidation JwtValidator::validateCached(const QByteArray& authorizationHeader
     if (!m_keys->hasKeys()) {
         prefetchKeys();
         return failure(401, QStringLiteral("invalid_token"),
-                       QStringLiteral("The server is still fetching the issuer's signing keys; try again in a moment."));
+            QStringLiteral("The server is still fetching the issuer's signing keys; try again in a moment."));
     }
     const crypto::VerifyResult verified = crypto::verifyJwt(token, m_keys->cachedKeys(), verifyOptions());
     if (!verified.ok && verified.failure == crypto::VerifyFailure::UnknownKid)
@@ -197,8 +201,8 @@ JwtValidation JwtValidator::finish(const crypto::VerifyResult& verified, const Q
     if (m_config.issuer.contains(QLatin1String("{tenantid}"), Qt::CaseInsensitive) && !m_config.tenants.isEmpty()
         && !m_config.tenants.contains(qs(claims, "tid"), Qt::CaseInsensitive)) {
         JwtValidation r = failure(401, QStringLiteral("invalid_token"),
-                                  QStringLiteral("The token comes from tenant \"%1\", which this server does not accept.")
-                                      .arg(qs(claims, "tid")));
+            QStringLiteral("The token comes from tenant \"%1\", which this server does not accept.")
+                .arg(qs(claims, "tid")));
         r.failure = crypto::VerifyFailure::WrongIssuer;
         return r;
     }
@@ -208,8 +212,8 @@ JwtValidation JwtValidator::finish(const crypto::VerifyResult& verified, const Q
                                                    "authentication context \"%1\" (multi-factor authentication).")
                                         .arg(m_config.requiredAcrs);
         JwtValidation r = failure(401, QStringLiteral("insufficient_claims"), description);
-        r.wwwAuthenticate = insufficientClaimsChallenge(acrsClaimsRequest(m_config.requiredAcrs), description,
-                                                        m_config.realm, m_config.resourceMetadataUrl);
+        r.wwwAuthenticate = insufficientClaimsChallenge(
+            acrsClaimsRequest(m_config.requiredAcrs), description, m_config.realm, m_config.resourceMetadataUrl);
         r.claims = claims;
         return r;
     }
@@ -225,8 +229,8 @@ JwtValidation JwtValidator::finish(const crypto::VerifyResult& verified, const Q
     }
     if (!missing.isEmpty()) {
         JwtValidation r = failure(403, QStringLiteral("insufficient_scope"),
-                                  QStringLiteral("The token lacks the scope %1 needed here.").arg(missing.join(QStringLiteral(", "))),
-                                  needed.join(QLatin1Char(' ')));
+            QStringLiteral("The token lacks the scope %1 needed here.").arg(missing.join(QStringLiteral(", "))),
+            needed.join(QLatin1Char(' ')));
         r.claims = claims;
         r.scopes = scopes;
         return r;

@@ -15,7 +15,10 @@ constexpr qint64 kMaxJwksBytes = 256 * 1024;
 }
 
 RemoteKeySet::RemoteKeySet(const QUrl& jwksUrl, qint64 minRefetchIntervalSecs, const Clock* clock, QObject* parent)
-    : QObject(parent), m_url(jwksUrl), m_cache(minRefetchIntervalSecs, clock), m_network(new QNetworkAccessManager(this))
+    : QObject(parent)
+    , m_url(jwksUrl)
+    , m_cache(minRefetchIntervalSecs, clock)
+    , m_network(new QNetworkAccessManager(this))
 {
     m_network->setProxy(QNetworkProxy::NoProxy);
 }
@@ -29,7 +32,7 @@ void RemoteKeySet::keys(bool refresh, QObject* context, KeysCallback callback)
         callback(&m_cache.keys(), QString());
         return;
     }
-    m_waiting.push_back(Waiter{context, std::move(callback)});
+    m_waiting.push_back(Waiter { context, std::move(callback) });
     if (!m_inFlight)
         startFetch();
 }
@@ -50,7 +53,8 @@ void RemoteKeySet::startFetch()
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         const QByteArray body = reply->read(kMaxJwksBytes + 1);
         if (reply->error() != QNetworkReply::NoError && status == 0) {
-            error = QStringLiteral("could not fetch the key set from %1: %2").arg(m_url.toString(), reply->errorString());
+            error
+                = QStringLiteral("could not fetch the key set from %1: %2").arg(m_url.toString(), reply->errorString());
         } else if (status != 200) {
             error = QStringLiteral("the key set at %1 answered HTTP %2").arg(m_url.toString()).arg(status);
         } else if (body.size() > kMaxJwksBytes) {
@@ -80,8 +84,8 @@ void RemoteKeySet::startFetch()
     });
 }
 
-void RemoteKeySet::verify(const QByteArray& token, const crypto::VerifyOptions& options, QObject* context,
-                          VerifyCallback callback)
+void RemoteKeySet::verify(
+    const QByteArray& token, const crypto::VerifyOptions& options, QObject* context, VerifyCallback callback)
 {
     QPointer<RemoteKeySet> self(this);
     QPointer<QObject> guard(context);
@@ -92,22 +96,22 @@ void RemoteKeySet::verify(const QByteArray& token, const crypto::VerifyOptions& 
         r.message = QStringLiteral("The issuer's signing keys are not available (%1). Try again later.").arg(error);
         callback(r);
     };
-    keys(false, context, [self, guard, token, options, callback, finishWithFetchError](const crypto::Jwks* keys,
-                                                                                          const QString& error) {
-        if (!keys) {
-            finishWithFetchError(error);
-            return;
-        }
-        crypto::VerifyResult first = crypto::verifyJwt(token, *keys, options);
-        if (first.ok || first.failure != crypto::VerifyFailure::UnknownKid || !self || !guard) {
-            callback(first);
-            return;
-        }
-        // Unknown kid: the issuer may have rotated. Refetch once (rate-limited) and try again.
-        self->keys(true, guard, [token, options, callback, first](const crypto::Jwks* fresh, const QString&) {
-            callback(fresh ? crypto::verifyJwt(token, *fresh, options) : first);
+    keys(false, context,
+        [self, guard, token, options, callback, finishWithFetchError](const crypto::Jwks* keys, const QString& error) {
+            if (!keys) {
+                finishWithFetchError(error);
+                return;
+            }
+            crypto::VerifyResult first = crypto::verifyJwt(token, *keys, options);
+            if (first.ok || first.failure != crypto::VerifyFailure::UnknownKid || !self || !guard) {
+                callback(first);
+                return;
+            }
+            // Unknown kid: the issuer may have rotated. Refetch once (rate-limited) and try again.
+            self->keys(true, guard, [token, options, callback, first](const crypto::Jwks* fresh, const QString&) {
+                callback(fresh ? crypto::verifyJwt(token, *fresh, options) : first);
+            });
         });
-    });
 }
 
 } // namespace lanyard::lab

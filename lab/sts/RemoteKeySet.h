@@ -29,7 +29,7 @@ class RemoteKeySet : public QObject
 public:
     // `clock` may be null (system clock) and must outlive this object.
     explicit RemoteKeySet(const QUrl& jwksUrl, qint64 minRefetchIntervalSecs = 5, const Clock* clock = nullptr,
-                          QObject* parent = nullptr);
+        QObject* parent = nullptr);
     ~RemoteKeySet() override;
 
     QUrl url() const { return m_url; }
@@ -47,8 +47,8 @@ public:
     using VerifyCallback = std::function<void(const crypto::VerifyResult& result)>;
     // crypto::verifyJwt against this key set; on UnknownKid refetches once and tries again.
     // If the key set cannot be fetched, the result fails with UnknownKid and says why.
-    void verify(const QByteArray& token, const crypto::VerifyOptions& options, QObject* context,
-                VerifyCallback callback);
+    void verify(
+        const QByteArray& token, const crypto::VerifyOptions& options, QObject* context, VerifyCallback callback);
 
 signals:
     void fetchFinished(bool ok);

@@ -41,7 +41,7 @@ bool isSupportedSubjectType(const QString& type)
 struct TokenService::CheckedToken
 {
     bool ok = false;
-    QString description;  // why it was refused
+    QString description; // why it was refused
     json claims;
     bool fromSelf = false;
 };
@@ -60,7 +60,10 @@ struct TokenService::Exchange
 };
 
 TokenService::TokenService(std::shared_ptr<Scenario> scenario, const Clock* clock, QObject* parent)
-    : QObject(parent), m_scenario(std::move(scenario)), m_clock(clock), m_keys(SigningKeyRing::KeyType::Ec, clock)
+    : QObject(parent)
+    , m_scenario(std::move(scenario))
+    , m_clock(clock)
+    , m_keys(SigningKeyRing::KeyType::Ec, clock)
 {
     if (!m_scenario)
         m_scenario = std::make_shared<Scenario>(Scenario::builtIn());
@@ -86,10 +89,10 @@ void TokenService::mount(HttpServer* server)
         };
     };
     server->route("GET", QStringLiteral("/.well-known/oauth-authorization-server"),
-                  [self](const Request&, const ResponderPtr& responder) {
-                      if (self)
-                          self->handleMetadata(responder);
-                  });
+        [self](const Request&, const ResponderPtr& responder) {
+            if (self)
+                self->handleMetadata(responder);
+        });
     server->route("GET", QStringLiteral("/jwks"), [self](const Request&, const ResponderPtr& responder) {
         if (self)
             self->handleJwks(responder);
@@ -171,12 +174,12 @@ RemoteKeySet* TokenService::keySetFor(const QUrl& jwksUrl)
     return set;
 }
 
-void TokenService::sendError(const ResponderPtr& responder, const QString& error, const QString& description, int status,
-                             const HttpHeaders& headers)
+void TokenService::sendError(const ResponderPtr& responder, const QString& error, const QString& description,
+    int status, const HttpHeaders& headers)
 {
-    HttpHeaders all{{"Cache-Control", "no-store"}, {"Pragma", "no-cache"}};
+    HttpHeaders all { { "Cache-Control", "no-store" }, { "Pragma", "no-cache" } };
     all.append(headers);
-    json body{{"error", ss(error)}, {"error_description", ss(description)}};
+    json body { { "error", ss(error) }, { "error_description", ss(description) } };
     responder->send(status, dumpJson(body), "application/json; charset=utf-8", all);
     qCInfo(lcLab).noquote() << "sts: answered" << error;
     emit errorReturned(error, description);
@@ -198,9 +201,10 @@ void TokenService::handleMetadata(const ResponderPtr& responder)
     doc["issuer"] = ss(issuer());
     doc["token_endpoint"] = ss(tokenUrl().toString());
     doc["jwks_uri"] = ss(jwksUrl().toString());
-    doc["grant_types_supported"] = json::array({ss(kGrantTokenExchange)});
-    doc["token_endpoint_auth_methods_supported"] = {"none", "client_secret_basic", "client_secret_post", "private_key_jwt"};
-    doc["token_endpoint_auth_signing_alg_values_supported"] = {"RS256", "ES256"};
+    doc["grant_types_supported"] = json::array({ ss(kGrantTokenExchange) });
+    doc["token_endpoint_auth_methods_supported"]
+        = { "none", "client_secret_basic", "client_secret_post", "private_key_jwt" };
+    doc["token_endpoint_auth_signing_alg_values_supported"] = { "RS256", "ES256" };
     doc["response_types_supported"] = json::array();
     doc["scopes_supported"] = scopeList;
     responder->send(200, dumpJson(doc), "application/json; charset=utf-8");
@@ -211,21 +215,22 @@ void TokenService::handleJwks(const ResponderPtr& responder)
     responder->send(200, dumpJson(m_keys.jwksJson()), "application/json; charset=utf-8");
 }
 
-bool TokenService::authenticateClient(const Request& request, const FormParams& form, std::shared_ptr<Exchange>& exchange,
-                                      const ResponderPtr& responder)
+bool TokenService::authenticateClient(
+    const Request& request, const FormParams& form, std::shared_ptr<Exchange>& exchange, const ResponderPtr& responder)
 {
     const QByteArray authorization = request.header("Authorization");
     const bool basic = authorization.startsWith("Basic ");
-    const bool assertion = form.has(QStringLiteral("client_assertion")) || form.has(QStringLiteral("client_assertion_type"));
+    const bool assertion
+        = form.has(QStringLiteral("client_assertion")) || form.has(QStringLiteral("client_assertion_type"));
     const bool postSecret = form.has(QStringLiteral("client_secret"));
-    const HttpHeaders basicChallenge{{"WWW-Authenticate", "Basic realm=\"lanyard-lab-sts\""}};
+    const HttpHeaders basicChallenge { { "WWW-Authenticate", "Basic realm=\"lanyard-lab-sts\"" } };
     const auto invalidClient = [&](const QString& why) {
         sendError(responder, QStringLiteral("invalid_client"), why, 401, basic ? basicChallenge : HttpHeaders());
         return false;
     };
     if (int(basic) + int(assertion) + int(postSecret) > 1) {
         sendError(responder, QStringLiteral("invalid_request"),
-                  QStringLiteral("The request uses more than one client authentication method; use exactly one."));
+            QStringLiteral("The request uses more than one client authentication method; use exactly one."));
         return false;
     }
     QString clientId = form.value(QStringLiteral("client_id"));
@@ -241,7 +246,7 @@ bool TokenService::authenticateClient(const Request& request, const FormParams& 
         const QString basicId = QUrl::fromPercentEncoding(decoded.left(colon));
         if (!clientId.isEmpty() && clientId != basicId) {
             sendError(responder, QStringLiteral("invalid_request"),
-                      QStringLiteral("client_id differs from the client named in the Basic credentials."));
+                QStringLiteral("client_id differs from the client named in the Basic credentials."));
             return false;
         }
         clientId = basicId;
@@ -267,7 +272,8 @@ bool TokenService::authenticateClient(const Request& request, const FormParams& 
                                             "authenticate the client."));
     const TokenServiceClient* client = m_scenario->findTokenServiceClient(clientId);
     if (!client)
-        return invalidClient(QStringLiteral("The client \"%1\" is not registered with this token service.").arg(clientId));
+        return invalidClient(
+            QStringLiteral("The client \"%1\" is not registered with this token service.").arg(clientId));
     if (client->auth != presented)
         return invalidClient(QStringLiteral("The client \"%1\" must authenticate with %2, not %3.")
                                  .arg(clientId, clientAuthMethodName(client->auth), clientAuthMethodName(presented)));
@@ -280,12 +286,12 @@ bool TokenService::authenticateClient(const Request& request, const FormParams& 
         if (!key)
             return invalidClient(QStringLiteral("The client's registered key is not usable: %1.").arg(why));
         crypto::VerifyOptions options;
-        options.algorithms = {QStringLiteral("RS256"), QStringLiteral("PS256"), QStringLiteral("ES256")};
-        options.issuers = {clientId};
-        options.audiences = {tokenUrl().toString(), issuer()};
+        options.algorithms = { QStringLiteral("RS256"), QStringLiteral("PS256"), QStringLiteral("ES256") };
+        options.issuers = { clientId };
+        options.audiences = { tokenUrl().toString(), issuer() };
         options.leewaySecs = 60;
         options.clock = m_clock;
-        options.requiredClaims = {QStringLiteral("jti")};
+        options.requiredClaims = { QStringLiteral("jti") };
         const auto verified = crypto::verifyJwt(form.value(QStringLiteral("client_assertion")).toUtf8(), *key, options);
         if (!verified)
             return invalidClient(QStringLiteral("The client assertion was refused: %1").arg(verified.message));
@@ -312,20 +318,21 @@ bool TokenService::authenticateClient(const Request& request, const FormParams& 
 void TokenService::handleToken(const Request& request, const ResponderPtr& responder)
 {
     if (request.method != "POST") {
-        responder->send(405, "Method Not Allowed\n", "text/plain; charset=utf-8", {{"Allow", "POST"}});
+        responder->send(405, "Method Not Allowed\n", "text/plain; charset=utf-8", { { "Allow", "POST" } });
         return;
     }
     if (!request.header("Content-Type").toLower().startsWith("application/x-www-form-urlencoded")) {
         sendError(responder, QStringLiteral("invalid_request"),
-                  QStringLiteral("The request body must be application/x-www-form-urlencoded."));
+            QStringLiteral("The request body must be application/x-www-form-urlencoded."));
         return;
     }
     const FormParams form = FormParams::parse(request.body);
     QSet<QString> seen;
     for (const auto& item : form.items()) {
-        if (seen.contains(item.first) && item.first != QLatin1String("resource") && item.first != QLatin1String("audience")) {
+        if (seen.contains(item.first) && item.first != QLatin1String("resource")
+            && item.first != QLatin1String("audience")) {
             sendError(responder, QStringLiteral("invalid_request"),
-                      QStringLiteral("The parameter \"%1\" is given more than once.").arg(item.first));
+                QStringLiteral("The parameter \"%1\" is given more than once.").arg(item.first));
             return;
         }
         seen.insert(item.first);
@@ -337,7 +344,7 @@ void TokenService::handleToken(const Request& request, const ResponderPtr& respo
     }
     if (grantType != kGrantTokenExchange) {
         sendError(responder, QStringLiteral("unsupported_grant_type"),
-                  QStringLiteral("This token service only does token exchange (%1).").arg(kGrantTokenExchange));
+            QStringLiteral("This token service only does token exchange (%1).").arg(kGrantTokenExchange));
         return;
     }
     auto exchange = std::make_shared<Exchange>();
@@ -349,32 +356,32 @@ void TokenService::handleToken(const Request& request, const ResponderPtr& respo
     exchange->subjectTokenType = form.value(QStringLiteral("subject_token_type"));
     if (subjectToken.isEmpty() || exchange->subjectTokenType.isEmpty()) {
         sendError(responder, QStringLiteral("invalid_request"),
-                  QStringLiteral("subject_token and subject_token_type are required."));
+            QStringLiteral("subject_token and subject_token_type are required."));
         return;
     }
     if (!isSupportedSubjectType(exchange->subjectTokenType)) {
         sendError(responder, QStringLiteral("invalid_request"),
-                  QStringLiteral("subject_token_type \"%1\" is not supported (use access_token, id_token or jwt).")
-                      .arg(exchange->subjectTokenType));
+            QStringLiteral("subject_token_type \"%1\" is not supported (use access_token, id_token or jwt).")
+                .arg(exchange->subjectTokenType));
         return;
     }
     exchange->requestedTokenType = form.value(QStringLiteral("requested_token_type"), kTypeAccessToken);
     if (exchange->requestedTokenType != kTypeAccessToken && exchange->requestedTokenType != kTypeJwt) {
         sendError(responder, QStringLiteral("invalid_request"),
-                  QStringLiteral("requested_token_type \"%1\" cannot be issued (access_token or jwt).")
-                      .arg(exchange->requestedTokenType));
+            QStringLiteral("requested_token_type \"%1\" cannot be issued (access_token or jwt).")
+                .arg(exchange->requestedTokenType));
         return;
     }
     const QString actorToken = form.value(QStringLiteral("actor_token"));
     const QString actorTokenType = form.value(QStringLiteral("actor_token_type"));
     if (actorToken.isEmpty() != actorTokenType.isEmpty()) {
         sendError(responder, QStringLiteral("invalid_request"),
-                  QStringLiteral("actor_token and actor_token_type go together."));
+            QStringLiteral("actor_token and actor_token_type go together."));
         return;
     }
     if (!actorToken.isEmpty() && !isSupportedSubjectType(actorTokenType)) {
         sendError(responder, QStringLiteral("invalid_request"),
-                  QStringLiteral("actor_token_type \"%1\" is not supported.").arg(actorTokenType));
+            QStringLiteral("actor_token_type \"%1\" is not supported.").arg(actorTokenType));
         return;
     }
     exchange->hasActor = !actorToken.isEmpty();
@@ -389,20 +396,20 @@ void TokenService::handleToken(const Request& request, const ResponderPtr& respo
             const QUrl url(item.second, QUrl::StrictMode);
             if (!url.isValid() || url.isRelative() || url.hasFragment()) {
                 sendError(responder, QStringLiteral("invalid_target"),
-                          QStringLiteral("resource must be an absolute URI without a fragment."));
+                    QStringLiteral("resource must be an absolute URI without a fragment."));
                 return;
             }
         }
         const TokenServiceServer* server = nullptr;
         for (const TokenServiceServer& s : m_scenario->tokenServiceServers) {
-            const bool byResource = !s.resource.isEmpty()
-                && withoutTrailingSlash(s.resource) == withoutTrailingSlash(item.second);
+            const bool byResource
+                = !s.resource.isEmpty() && withoutTrailingSlash(s.resource) == withoutTrailingSlash(item.second);
             if (byResource || (!isResource && s.name == item.second))
                 server = &s;
         }
         if (!server) {
             sendError(responder, QStringLiteral("invalid_target"),
-                      QStringLiteral("This token service issues no tokens for \"%1\".").arg(item.second));
+                QStringLiteral("This token service issues no tokens for \"%1\".").arg(item.second));
             return;
         }
         if (!targets.contains(server->name))
@@ -410,34 +417,35 @@ void TokenService::handleToken(const Request& request, const ResponderPtr& respo
     }
     if (targets.isEmpty()) {
         sendError(responder, QStringLiteral("invalid_target"),
-                  QStringLiteral("Name the server the token is for with resource (its URL) or audience."));
+            QStringLiteral("Name the server the token is for with resource (its URL) or audience."));
         return;
     }
     if (targets.size() > 1) {
         sendError(responder, QStringLiteral("invalid_target"),
-                  QStringLiteral("One exchange issues a token for one server; this request names %1.")
-                      .arg(targets.join(QStringLiteral(", "))));
+            QStringLiteral("One exchange issues a token for one server; this request names %1.")
+                .arg(targets.join(QStringLiteral(", "))));
         return;
     }
     exchange->server = *m_scenario->findServer(targets.first());
     if (exchange->server.resource.isEmpty()) {
         sendError(responder, QStringLiteral("invalid_target"),
-                  QStringLiteral("The server \"%1\" is not running, so there is no resource to issue a token for.")
-                      .arg(exchange->server.name));
+            QStringLiteral("The server \"%1\" is not running, so there is no resource to issue a token for.")
+                .arg(exchange->server.name));
         return;
     }
-    if (!exchange->client.servers.contains(QStringLiteral("*")) && !exchange->client.servers.contains(exchange->server.name)) {
+    if (!exchange->client.servers.contains(QStringLiteral("*"))
+        && !exchange->client.servers.contains(exchange->server.name)) {
         sendError(responder, QStringLiteral("unauthorized_client"),
-                  QStringLiteral("The client \"%1\" may not get tokens for the server \"%2\".")
-                      .arg(exchange->client.clientId, exchange->server.name));
+            QStringLiteral("The client \"%1\" may not get tokens for the server \"%2\".")
+                .arg(exchange->client.clientId, exchange->server.name));
         return;
     }
     const QStringList requestedScopes = form.value(QStringLiteral("scope")).split(QLatin1Char(' '), Qt::SkipEmptyParts);
     for (const QString& s : requestedScopes) {
         if (!exchange->server.scopes.contains(s)) {
             sendError(responder, QStringLiteral("invalid_scope"),
-                      QStringLiteral("The server \"%1\" has no scope \"%2\" (it has: %3).")
-                          .arg(exchange->server.name, s, exchange->server.scopes.join(QLatin1Char(' '))));
+                QStringLiteral("The server \"%1\" has no scope \"%2\" (it has: %3).")
+                    .arg(exchange->server.name, s, exchange->server.scopes.join(QLatin1Char(' '))));
             return;
         }
     }
@@ -445,35 +453,35 @@ void TokenService::handleToken(const Request& request, const ResponderPtr& respo
 
     QPointer<TokenService> self(this);
     checkToken(subjectToken.toUtf8(), exchange->subjectTokenType, QStringLiteral("subject"), exchange,
-               [self, exchange, actorToken, actorTokenType](CheckedToken subject) {
-                   if (!self)
-                       return;
-                   exchange->subject = std::move(subject);
-                   if (!exchange->subject.ok) {
-                       self->sendError(exchange->responder, QStringLiteral("invalid_grant"), exchange->subject.description);
-                       return;
-                   }
-                   if (!exchange->hasActor) {
-                       self->finishExchange(exchange);
-                       return;
-                   }
-                   self->checkToken(actorToken.toUtf8(), actorTokenType, QStringLiteral("actor"), exchange,
-                                    [self, exchange](CheckedToken actor) {
-                                        if (!self)
-                                            return;
-                                        exchange->actor = std::move(actor);
-                                        if (!exchange->actor.ok) {
-                                            self->sendError(exchange->responder, QStringLiteral("invalid_grant"),
-                                                            exchange->actor.description);
-                                            return;
-                                        }
-                                        self->finishExchange(exchange);
-                                    });
-               });
+        [self, exchange, actorToken, actorTokenType](CheckedToken subject) {
+            if (!self)
+                return;
+            exchange->subject = std::move(subject);
+            if (!exchange->subject.ok) {
+                self->sendError(exchange->responder, QStringLiteral("invalid_grant"), exchange->subject.description);
+                return;
+            }
+            if (!exchange->hasActor) {
+                self->finishExchange(exchange);
+                return;
+            }
+            self->checkToken(actorToken.toUtf8(), actorTokenType, QStringLiteral("actor"), exchange,
+                [self, exchange](CheckedToken actor) {
+                    if (!self)
+                        return;
+                    exchange->actor = std::move(actor);
+                    if (!exchange->actor.ok) {
+                        self->sendError(
+                            exchange->responder, QStringLiteral("invalid_grant"), exchange->actor.description);
+                        return;
+                    }
+                    self->finishExchange(exchange);
+                });
+        });
 }
 
 void TokenService::checkToken(const QByteArray& token, const QString& tokenType, const QString& role,
-                              const std::shared_ptr<Exchange>& exchange, std::function<void(CheckedToken)> next)
+    const std::shared_ptr<Exchange>& exchange, std::function<void(CheckedToken)> next)
 {
     const auto refuse = [&](const QString& why) {
         CheckedToken c;
@@ -497,13 +505,14 @@ void TokenService::checkToken(const QByteArray& token, const QString& tokenType,
     // One of this service's own tokens: a server passing the user's token on (a chain).
     if (iss == issuer()) {
         crypto::VerifyOptions options;
-        options.algorithms = {m_keys.algorithm()};
-        options.issuers = {issuer()};
+        options.algorithms = { m_keys.algorithm() };
+        options.issuers = { issuer() };
         options.leewaySecs = m_leewaySecs;
         options.clock = m_clock;
         if (role == QLatin1String("subject")) {
             if (tokenType == kTypeIdToken) {
-                refuse(QStringLiteral("This token service issues no ID tokens; pass its tokens as access_token or jwt."));
+                refuse(
+                    QStringLiteral("This token service issues no ID tokens; pass its tokens as access_token or jwt."));
                 return;
             }
             for (const QString& owned : exchange->client.ownsServers) {
@@ -544,29 +553,29 @@ void TokenService::checkToken(const QByteArray& token, const QString& tokenType,
         }
     }
     if (!trusted) {
-        refuse(QStringLiteral("The %1 token comes from \"%2\", an issuer this token service does not trust.").arg(role, iss));
+        refuse(QStringLiteral("The %1 token comes from \"%2\", an issuer this token service does not trust.")
+                   .arg(role, iss));
         return;
     }
     crypto::VerifyOptions options;
     options.algorithms = trusted->algorithms;
-    options.issuers = {trusted->issuer};
+    options.issuers = { trusted->issuer };
     options.leewaySecs = m_leewaySecs;
     options.clock = m_clock;
     if (role == QLatin1String("subject"))
-        options.audiences = tokenType == kTypeIdToken ? QStringList{exchange->client.clientId} : trusted->audiences;
+        options.audiences = tokenType == kTypeIdToken ? QStringList { exchange->client.clientId } : trusted->audiences;
     QPointer<TokenService> self(this);
-    keySetFor(trusted->jwksUrl)
-        ->verify(token, options, this, [self, role, next](const crypto::VerifyResult& verified) {
-            if (!self)
-                return;
-            CheckedToken c;
-            c.ok = verified.ok;
-            if (!verified.ok)
-                c.description = QStringLiteral("The %1 token was refused: %2").arg(role, verified.message);
-            else
-                c.claims = verified.claims;
-            next(c);
-        });
+    keySetFor(trusted->jwksUrl)->verify(token, options, this, [self, role, next](const crypto::VerifyResult& verified) {
+        if (!self)
+            return;
+        CheckedToken c;
+        c.ok = verified.ok;
+        if (!verified.ok)
+            c.description = QStringLiteral("The %1 token was refused: %2").arg(role, verified.message);
+        else
+            c.claims = verified.claims;
+        next(c);
+    });
 }
 
 void TokenService::finishExchange(const std::shared_ptr<Exchange>& exchange)
@@ -576,14 +585,17 @@ void TokenService::finishExchange(const std::shared_ptr<Exchange>& exchange)
     const TokenServiceClient& client = exchange->client;
     const QString sub = qs(subject, "sub");
     if (sub.isEmpty()) {
-        sendError(responder, QStringLiteral("invalid_grant"), QStringLiteral("The subject token names no subject (sub)."));
+        sendError(
+            responder, QStringLiteral("invalid_grant"), QStringLiteral("The subject token names no subject (sub)."));
         return;
     }
     // A public client may only exchange tokens that were issued to it.
     const QString azp = qs(subject, "azp");
-    if (client.auth == ClientAuthMethod::None && !exchange->subject.fromSelf && !azp.isEmpty() && azp != client.clientId) {
+    if (client.auth == ClientAuthMethod::None && !exchange->subject.fromSelf && !azp.isEmpty()
+        && azp != client.clientId) {
         sendError(responder, QStringLiteral("invalid_grant"),
-                  QStringLiteral("The subject token was issued to another client (%1), not to \"%2\".").arg(azp, client.clientId));
+            QStringLiteral("The subject token was issued to another client (%1), not to \"%2\".")
+                .arg(azp, client.clientId));
         return;
     }
 
@@ -594,7 +606,8 @@ void TokenService::finishExchange(const std::shared_ptr<Exchange>& exchange)
         const json& a = exchange->actor.claims;
         actorSub = qs(a, "sub");
         if (actorSub.isEmpty()) {
-            sendError(responder, QStringLiteral("invalid_grant"), QStringLiteral("The actor token names no subject (sub)."));
+            sendError(
+                responder, QStringLiteral("invalid_grant"), QStringLiteral("The actor token names no subject (sub)."));
             return;
         }
         act["sub"] = ss(actorSub);
@@ -619,8 +632,8 @@ void TokenService::finishExchange(const std::shared_ptr<Exchange>& exchange)
         }
         if (!allowed) {
             sendError(responder, QStringLiteral("invalid_grant"),
-                      QStringLiteral("The subject token's may_act claim does not allow \"%1\" to act for its subject.")
-                          .arg(actorSub));
+                QStringLiteral("The subject token's may_act claim does not allow \"%1\" to act for its subject.")
+                    .arg(actorSub));
             return;
         }
     }
@@ -633,7 +646,8 @@ void TokenService::finishExchange(const std::shared_ptr<Exchange>& exchange)
     if (auto subjectExp = subject.find("exp"); subjectExp != subject.end() && subjectExp->is_number_integer())
         exp = std::min(exp, subjectExp->get<qint64>() + m_leewaySecs);
     if (exp <= t) {
-        sendError(responder, QStringLiteral("invalid_grant"), QStringLiteral("The subject token expires now; get a fresh one."));
+        sendError(responder, QStringLiteral("invalid_grant"),
+            QStringLiteral("The subject token expires now; get a fresh one."));
         return;
     }
     const QString oid = qs(subject, "oid");
@@ -650,7 +664,7 @@ void TokenService::finishExchange(const std::shared_ptr<Exchange>& exchange)
     claims["iss"] = ss(issuer());
     claims["aud"] = ss(exchange->server.resource);
     claims["sub"] = ss(sub);
-    for (const char* name : {"oid", "tid", "name", "preferred_username"}) {
+    for (const char* name : { "oid", "tid", "name", "preferred_username" }) {
         if (auto it = subject.find(name); it != subject.end() && it->is_string())
             claims[name] = *it;
     }
@@ -671,9 +685,11 @@ void TokenService::finishExchange(const std::shared_ptr<Exchange>& exchange)
     claims["jti"] = ss(crypto::randomUrlSafe(16));
     const bool accessToken = exchange->requestedTokenType == kTypeAccessToken;
     QString why;
-    const auto token = m_keys.sign(claims, accessToken ? QStringLiteral("at+jwt") : QStringLiteral("JWT"), json::object(), &why);
+    const auto token
+        = m_keys.sign(claims, accessToken ? QStringLiteral("at+jwt") : QStringLiteral("JWT"), json::object(), &why);
     if (!token) {
-        sendError(responder, QStringLiteral("server_error"), QStringLiteral("The token could not be signed: %1").arg(why), 500);
+        sendError(responder, QStringLiteral("server_error"),
+            QStringLiteral("The token could not be signed: %1").arg(why), 500);
         return;
     }
     json body = json::object();
@@ -683,10 +699,11 @@ void TokenService::finishExchange(const std::shared_ptr<Exchange>& exchange)
     body["expires_in"] = exp - t;
     body["scope"] = ss(exchange->scopes.join(QLatin1Char(' ')));
     responder->send(200, dumpJson(body), "application/json; charset=utf-8",
-                    {{"Cache-Control", "no-store"}, {"Pragma", "no-cache"}});
+        { { "Cache-Control", "no-store" }, { "Pragma", "no-cache" } });
     const QString username = qs(subject, "preferred_username", sub);
     qCInfo(lcLab).noquote() << QStringLiteral("sts: exchanged a token of %1 for server %2 (client %3, token %4)")
-                                   .arg(username, exchange->server.name, client.clientId, crypto::tokenFingerprint(*token));
+                                   .arg(username, exchange->server.name, client.clientId,
+                                       crypto::tokenFingerprint(*token));
     emit tokenExchanged(client.clientId, username, exchange->server.name);
 }
 

@@ -41,11 +41,11 @@ public:
     // Issuers whose tokens are accepted as subject or actor tokens.
     struct TrustedIssuer
     {
-        QString issuer;            // may contain {tenantid}
-        QStringList tenants;       // accepted tid values for a template (empty = any)
+        QString issuer; // may contain {tenantid}
+        QStringList tenants; // accepted tid values for a template (empty = any)
         QUrl jwksUrl;
-        QStringList audiences;     // what access tokens for the token service carry as aud
-        QStringList algorithms{QStringLiteral("RS256")};
+        QStringList audiences; // what access tokens for the token service carry as aud
+        QStringList algorithms { QStringLiteral("RS256") };
     };
 
     explicit TokenService(std::shared_ptr<Scenario> scenario, const Clock* clock = nullptr, QObject* parent = nullptr);
@@ -54,7 +54,7 @@ public:
     void mount(HttpServer* server);
     HttpServer* server() const { return m_server; }
 
-    QString issuer() const;        // http://127.0.0.1:<port> (no trailing slash)
+    QString issuer() const; // http://127.0.0.1:<port> (no trailing slash)
     QUrl metadataUrl() const;
     QUrl tokenUrl() const;
     QUrl jwksUrl() const;
@@ -91,12 +91,12 @@ private:
     void handleJwks(const ResponderPtr& responder);
     void handleToken(const Request& request, const ResponderPtr& responder);
     void checkToken(const QByteArray& token, const QString& tokenType, const QString& role,
-                    const std::shared_ptr<Exchange>& exchange, std::function<void(CheckedToken)> next);
+        const std::shared_ptr<Exchange>& exchange, std::function<void(CheckedToken)> next);
     void finishExchange(const std::shared_ptr<Exchange>& exchange);
     void sendError(const ResponderPtr& responder, const QString& error, const QString& description, int status = 400,
-                   const HttpHeaders& headers = {});
+        const HttpHeaders& headers = {});
     bool authenticateClient(const Request& request, const FormParams& form, std::shared_ptr<Exchange>& exchange,
-                            const ResponderPtr& responder);
+        const ResponderPtr& responder);
     RemoteKeySet* keySetFor(const QUrl& jwksUrl);
     qint64 now() const;
 

@@ -84,7 +84,7 @@ private slots:
 private:
     SignInResult authorize(const CodeRequest& req, const QString& username = kAda, QNetworkAccessManager* nam = nullptr)
     {
-        return browse(nam ? *nam : *m_nam, req.authorizeUrl(*m_lab->idp()), BrowserChoices{username});
+        return browse(nam ? *nam : *m_nam, req.authorizeUrl(*m_lab->idp()), BrowserChoices { username });
     }
 
     // Tests that change the directory or policies call this first: the next test gets a new lab.
@@ -156,7 +156,7 @@ void TestIdpAuthorize::signInRedeemAndRoundTrip()
     req.state = QStringLiteral("st&te=1+2 %/?");
     const SignInResult r = authorize(req);
     QVERIFY2(r.ok, qPrintable(r.failure));
-    QCOMPARE(r.pages, QStringList{QStringLiteral("signin")});
+    QCOMPARE(r.pages, QStringList { QStringLiteral("signin") });
     const QUrl back = r.redirect;
     QCOMPARE(back.scheme(), QStringLiteral("http"));
     QCOMPARE(back.host(), QStringLiteral("127.0.0.1"));
@@ -271,7 +271,8 @@ void TestIdpAuthorize::pageErrors_data()
     QTest::newRow("unknown client") << QStringLiteral("11111111-2222-3333-4444-555555555555") << QString() << 700016;
     QTest::newRow("API without platform") << QString::fromLatin1(builtin::kHrAppId) << QString() << 700016;
     QTest::newRow("missing client_id") << QString() << QString() << 900144;
-    QTest::newRow("unknown tenant") << QString::fromLatin1(builtin::kLanyardClientId) << QStringLiteral("contoso.com") << 90002;
+    QTest::newRow("unknown tenant") << QString::fromLatin1(builtin::kLanyardClientId) << QStringLiteral("contoso.com")
+                                    << 90002;
 }
 
 void TestIdpAuthorize::pageErrors()
@@ -298,39 +299,46 @@ void TestIdpAuthorize::redirectErrors_data()
 {
     QTest::addColumn<QString>("scope");
     QTest::addColumn<QStringList>("extra"); // name, value, name, value...
-    QTest::addColumn<QStringList>("drop");  // parameters to leave out
+    QTest::addColumn<QStringList>("drop"); // parameters to leave out
     QTest::addColumn<QString>("error");
     QTest::addColumn<int>("code");
-    QTest::newRow("resource parameter") << kHrScopes << QStringList{QStringLiteral("resource"), QStringLiteral("api://lab-hr")}
+    QTest::newRow("resource parameter") << kHrScopes
+                                        << QStringList { QStringLiteral("resource"), QStringLiteral("api://lab-hr") }
                                         << QStringList() << QStringLiteral("invalid_request") << 901002;
-    QTest::newRow("no scope") << QString() << QStringList() << QStringList() << QStringLiteral("invalid_request") << 900144;
-    QTest::newRow("two resources") << QStringLiteral("openid api://lab-hr/HR.Read api://lab-docs/Docs.Read") << QStringList()
-                                   << QStringList() << QStringLiteral("invalid_scope") << 700022;
-    QTest::newRow("graph and an API") << QStringLiteral("User.Read api://lab-hr/HR.Read") << QStringList() << QStringList()
-                                      << QStringLiteral("invalid_scope") << 700022;
+    QTest::newRow("no scope") << QString() << QStringList() << QStringList() << QStringLiteral("invalid_request")
+                              << 900144;
+    QTest::newRow("two resources") << QStringLiteral("openid api://lab-hr/HR.Read api://lab-docs/Docs.Read")
+                                   << QStringList() << QStringList() << QStringLiteral("invalid_scope") << 700022;
+    QTest::newRow("graph and an API") << QStringLiteral("User.Read api://lab-hr/HR.Read") << QStringList()
+                                      << QStringList() << QStringLiteral("invalid_scope") << 700022;
     QTest::newRow("unknown scope") << QStringLiteral("openid api://lab-hr/HR.Delete") << QStringList() << QStringList()
                                    << QStringLiteral("invalid_scope") << 70011;
     QTest::newRow("unknown resource") << QStringLiteral("openid api://nowhere/x") << QStringList() << QStringList()
                                       << QStringLiteral("invalid_resource") << 500011;
-    QTest::newRow("plain PKCE") << kHrScopes << QStringList{QStringLiteral("code_challenge_method"), QStringLiteral("plain")}
-                                << QStringList{QStringLiteral("code_challenge_method")} << QStringLiteral("invalid_request")
-                                << 9002325;
-    QTest::newRow("PKCE method missing") << kHrScopes << QStringList() << QStringList{QStringLiteral("code_challenge_method")}
+    QTest::newRow("plain PKCE") << kHrScopes
+                                << QStringList { QStringLiteral("code_challenge_method"), QStringLiteral("plain") }
+                                << QStringList { QStringLiteral("code_challenge_method") }
+                                << QStringLiteral("invalid_request") << 9002325;
+    QTest::newRow("PKCE method missing") << kHrScopes << QStringList()
+                                         << QStringList { QStringLiteral("code_challenge_method") }
                                          << QStringLiteral("invalid_request") << 9002325;
     QTest::newRow("no PKCE") << kHrScopes << QStringList()
-                             << QStringList{QStringLiteral("code_challenge"), QStringLiteral("code_challenge_method")}
+                             << QStringList { QStringLiteral("code_challenge"),
+                                    QStringLiteral("code_challenge_method") }
                              << QStringLiteral("invalid_request") << 9002325;
-    QTest::newRow("short challenge") << kHrScopes << QStringList{QStringLiteral("code_challenge"), QStringLiteral("abc")}
-                                     << QStringList{QStringLiteral("code_challenge")} << QStringLiteral("invalid_request")
-                                     << 501491;
-    QTest::newRow("implicit") << kHrScopes << QStringList{QStringLiteral("response_type"), QStringLiteral("id_token")}
-                              << QStringList{QStringLiteral("response_type")} << QStringLiteral("unsupported_response_type")
-                              << 700054;
-    QTest::newRow("no response_type") << kHrScopes << QStringList() << QStringList{QStringLiteral("response_type")}
+    QTest::newRow("short challenge") << kHrScopes
+                                     << QStringList { QStringLiteral("code_challenge"), QStringLiteral("abc") }
+                                     << QStringList { QStringLiteral("code_challenge") }
+                                     << QStringLiteral("invalid_request") << 501491;
+    QTest::newRow("implicit") << kHrScopes
+                              << QStringList { QStringLiteral("response_type"), QStringLiteral("id_token") }
+                              << QStringList { QStringLiteral("response_type") }
+                              << QStringLiteral("unsupported_response_type") << 700054;
+    QTest::newRow("no response_type") << kHrScopes << QStringList() << QStringList { QStringLiteral("response_type") }
                                       << QStringLiteral("invalid_request") << 900144;
-    QTest::newRow("bad prompt") << kHrScopes << QStringList{QStringLiteral("prompt"), QStringLiteral("always")}
+    QTest::newRow("bad prompt") << kHrScopes << QStringList { QStringLiteral("prompt"), QStringLiteral("always") }
                                 << QStringList() << QStringLiteral("invalid_request") << 90023;
-    QTest::newRow("claims not JSON") << kHrScopes << QStringList{QStringLiteral("claims"), QStringLiteral("{nope")}
+    QTest::newRow("claims not JSON") << kHrScopes << QStringList { QStringLiteral("claims"), QStringLiteral("{nope") }
                                      << QStringList() << QStringLiteral("invalid_request") << 9002313;
 }
 
@@ -363,7 +371,7 @@ void TestIdpAuthorize::redirectErrors()
     };
     QCOMPARE(value(QStringLiteral("error")), error);
     QVERIFY2(value(QStringLiteral("error_description")).startsWith(QStringLiteral("AADSTS%1: ").arg(code)),
-             qPrintable(value(QStringLiteral("error_description"))));
+        qPrintable(value(QStringLiteral("error_description"))));
     QVERIFY(value(QStringLiteral("error_description")).contains(QStringLiteral("Trace ID: ")));
     QCOMPARE(value(QStringLiteral("state")), req.state);
     QVERIFY(!q.hasQueryItem(QStringLiteral("code")));
@@ -379,7 +387,7 @@ void TestIdpAuthorize::defaultWithoutConfiguredPermissions()
     QCOMPARE(r.status, 302);
     const QString query = r.location().query(QUrl::FullyDecoded);
     QVERIFY2(query.contains(QStringLiteral("error=invalid_client")) && query.contains(QStringLiteral("AADSTS650057: ")),
-             qPrintable(query));
+        qPrintable(query));
     // Named scopes still work (incremental consent).
     req.scope = QStringLiteral("openid api://lab-docs/Docs.Read");
     QCOMPARE(get(*m_nam, req.authorizeUrl(*m_lab->idp())).status, 200);
@@ -403,10 +411,9 @@ void TestIdpAuthorize::wrongVerifier()
 
     // A missing verifier is refused too.
     const SignInResult again = authorize(req);
-    FormParams noVerifier{{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
-                          {QStringLiteral("client_id"), req.clientId},
-                          {QStringLiteral("code"), again.param(QStringLiteral("code"))},
-                          {QStringLiteral("redirect_uri"), req.redirectUri}};
+    FormParams noVerifier { { QStringLiteral("grant_type"), QStringLiteral("authorization_code") },
+        { QStringLiteral("client_id"), req.clientId }, { QStringLiteral("code"), again.param(QStringLiteral("code")) },
+        { QStringLiteral("redirect_uri"), req.redirectUri } };
     const HttpResult missing = postForm(*m_nam, m_lab->idp()->tokenUrl(), noVerifier);
     QCOMPARE(missing.status, 400);
     QCOMPARE(aadsts(missing.object()), 900144);
@@ -440,12 +447,11 @@ void TestIdpAuthorize::codeForAnotherRedirectOrClient()
     QCOMPARE(aadsts(t.body), 50011);
 
     const SignInResult r2 = authorize(req);
-    FormParams form{{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
-                    {QStringLiteral("client_id"), QString::fromLatin1(builtin::kGatewayAppId)},
-                    {QStringLiteral("client_secret"), QString::fromLatin1(builtin::kGatewaySecret)},
-                    {QStringLiteral("code"), r2.param(QStringLiteral("code"))},
-                    {QStringLiteral("redirect_uri"), req.redirectUri},
-                    {QStringLiteral("code_verifier"), req.verifier}};
+    FormParams form { { QStringLiteral("grant_type"), QStringLiteral("authorization_code") },
+        { QStringLiteral("client_id"), QString::fromLatin1(builtin::kGatewayAppId) },
+        { QStringLiteral("client_secret"), QString::fromLatin1(builtin::kGatewaySecret) },
+        { QStringLiteral("code"), r2.param(QStringLiteral("code")) },
+        { QStringLiteral("redirect_uri"), req.redirectUri }, { QStringLiteral("code_verifier"), req.verifier } };
     const HttpResult stolen = postForm(*m_nam, m_lab->idp()->tokenUrl(), form);
     QCOMPARE(stolen.status, 400);
     QCOMPARE(qs(stolen.object(), "error"), QStringLiteral("invalid_grant"));
@@ -466,9 +472,9 @@ void TestIdpAuthorize::unsupportedGrants()
 {
     QFETCH(QString, grantType);
     const HttpResult r = postForm(*m_nam, m_lab->idp()->tokenUrl(),
-                                  FormParams{{QStringLiteral("grant_type"), grantType},
-                                             {QStringLiteral("client_id"), QString::fromLatin1(builtin::kLanyardClientId)},
-                                             {QStringLiteral("subject_token"), QStringLiteral("x")}});
+        FormParams { { QStringLiteral("grant_type"), grantType },
+            { QStringLiteral("client_id"), QString::fromLatin1(builtin::kLanyardClientId) },
+            { QStringLiteral("subject_token"), QStringLiteral("x") } });
     QCOMPARE(r.status, 400);
     QString why;
     QVERIFY2(hasEntraShape(r.object(), 70003, &why), qPrintable(why));
@@ -482,57 +488,53 @@ void TestIdpAuthorize::tokenEndpointRejections_data()
     QTest::addColumn<QString>("error");
     QTest::addColumn<int>("code");
     const QString lanyard = QString::fromLatin1(builtin::kLanyardClientId);
-    QTest::newRow("unknown client") << QStringList{QStringLiteral("grant_type"), QStringLiteral("refresh_token"),
-                                                   QStringLiteral("client_id"), QStringLiteral("11111111-2222-3333-4444-555555555555"),
-                                                   QStringLiteral("refresh_token"), QStringLiteral("x")}
+    QTest::newRow("unknown client") << QStringList { QStringLiteral("grant_type"), QStringLiteral("refresh_token"),
+        QStringLiteral("client_id"), QStringLiteral("11111111-2222-3333-4444-555555555555"),
+        QStringLiteral("refresh_token"), QStringLiteral("x") }
                                     << 400 << QStringLiteral("unauthorized_client") << 700016;
-    QTest::newRow("resource parameter") << QStringList{QStringLiteral("grant_type"), QStringLiteral("refresh_token"),
-                                                       QStringLiteral("client_id"), lanyard, QStringLiteral("refresh_token"),
-                                                       QStringLiteral("x"), QStringLiteral("resource"), QStringLiteral("api://lab-hr")}
+    QTest::newRow("resource parameter") << QStringList { QStringLiteral("grant_type"), QStringLiteral("refresh_token"),
+        QStringLiteral("client_id"), lanyard, QStringLiteral("refresh_token"), QStringLiteral("x"),
+        QStringLiteral("resource"), QStringLiteral("api://lab-hr") }
                                         << 400 << QStringLiteral("invalid_request") << 901002;
-    QTest::newRow("public client sends a secret")
-        << QStringList{QStringLiteral("grant_type"), QStringLiteral("refresh_token"), QStringLiteral("client_id"), lanyard,
-                       QStringLiteral("client_secret"), QStringLiteral("s"), QStringLiteral("refresh_token"), QStringLiteral("x")}
-        << 401 << QStringLiteral("invalid_client") << 700025;
-    QTest::newRow("wrong secret") << QStringList{QStringLiteral("grant_type"), QStringLiteral("refresh_token"),
-                                                 QStringLiteral("client_id"), QString::fromLatin1(builtin::kGatewayAppId),
-                                                 QStringLiteral("client_secret"), QStringLiteral("guess"),
-                                                 QStringLiteral("refresh_token"), QStringLiteral("x")}
+    QTest::newRow("public client sends a secret") << QStringList { QStringLiteral("grant_type"),
+        QStringLiteral("refresh_token"), QStringLiteral("client_id"), lanyard, QStringLiteral("client_secret"),
+        QStringLiteral("s"), QStringLiteral("refresh_token"), QStringLiteral("x") }
+                                                  << 401 << QStringLiteral("invalid_client") << 700025;
+    QTest::newRow("wrong secret") << QStringList { QStringLiteral("grant_type"), QStringLiteral("refresh_token"),
+        QStringLiteral("client_id"), QString::fromLatin1(builtin::kGatewayAppId), QStringLiteral("client_secret"),
+        QStringLiteral("guess"), QStringLiteral("refresh_token"), QStringLiteral("x") }
                                   << 401 << QStringLiteral("invalid_client") << 7000215;
-    QTest::newRow("no grant_type") << QStringList{QStringLiteral("client_id"), lanyard} << 400
+    QTest::newRow("no grant_type") << QStringList { QStringLiteral("client_id"), lanyard } << 400
                                    << QStringLiteral("invalid_request") << 900144;
-    QTest::newRow("no client_id") << QStringList{QStringLiteral("grant_type"), QStringLiteral("refresh_token"),
-                                                 QStringLiteral("refresh_token"), QStringLiteral("x")}
+    QTest::newRow("no client_id") << QStringList { QStringLiteral("grant_type"), QStringLiteral("refresh_token"),
+        QStringLiteral("refresh_token"), QStringLiteral("x") }
                                   << 400 << QStringLiteral("invalid_request") << 900144;
-    QTest::newRow("no code") << QStringList{QStringLiteral("grant_type"), QStringLiteral("authorization_code"),
-                                            QStringLiteral("client_id"), lanyard, QStringLiteral("redirect_uri"),
-                                            QStringLiteral("http://127.0.0.1/callback")}
+    QTest::newRow("no code") << QStringList { QStringLiteral("grant_type"), QStringLiteral("authorization_code"),
+        QStringLiteral("client_id"), lanyard, QStringLiteral("redirect_uri"),
+        QStringLiteral("http://127.0.0.1/callback") }
                              << 400 << QStringLiteral("invalid_request") << 900144;
-    QTest::newRow("garbage code") << QStringList{QStringLiteral("grant_type"), QStringLiteral("authorization_code"),
-                                                 QStringLiteral("client_id"), lanyard, QStringLiteral("code"),
-                                                 QStringLiteral("nope"), QStringLiteral("redirect_uri"),
-                                                 QStringLiteral("http://127.0.0.1/callback")}
+    QTest::newRow("garbage code") << QStringList { QStringLiteral("grant_type"), QStringLiteral("authorization_code"),
+        QStringLiteral("client_id"), lanyard, QStringLiteral("code"), QStringLiteral("nope"),
+        QStringLiteral("redirect_uri"), QStringLiteral("http://127.0.0.1/callback") }
                                   << 400 << QStringLiteral("invalid_grant") << 70000;
-    QTest::newRow("garbage refresh token") << QStringList{QStringLiteral("grant_type"), QStringLiteral("refresh_token"),
-                                                          QStringLiteral("client_id"), lanyard,
-                                                          QStringLiteral("refresh_token"), QStringLiteral("nope")}
-                                           << 400 << QStringLiteral("invalid_grant") << 70000;
-    QTest::newRow("duplicate parameter") << QStringList{QStringLiteral("grant_type"), QStringLiteral("refresh_token"),
-                                                        QStringLiteral("grant_type"), QStringLiteral("refresh_token"),
-                                                        QStringLiteral("client_id"), lanyard}
+    QTest::newRow("garbage refresh token")
+        << QStringList { QStringLiteral("grant_type"), QStringLiteral("refresh_token"), QStringLiteral("client_id"),
+               lanyard, QStringLiteral("refresh_token"), QStringLiteral("nope") }
+        << 400 << QStringLiteral("invalid_grant") << 70000;
+    QTest::newRow("duplicate parameter") << QStringList { QStringLiteral("grant_type"), QStringLiteral("refresh_token"),
+        QStringLiteral("grant_type"), QStringLiteral("refresh_token"), QStringLiteral("client_id"), lanyard }
                                          << 400 << QStringLiteral("invalid_request") << 9002313;
-    QTest::newRow("OBO without requested_token_use")
-        << QStringList{QStringLiteral("grant_type"), QStringLiteral("urn:ietf:params:oauth:grant-type:jwt-bearer"),
-                       QStringLiteral("client_id"), QString::fromLatin1(builtin::kGatewayAppId), QStringLiteral("client_secret"),
-                       QString::fromLatin1(builtin::kGatewaySecret), QStringLiteral("assertion"), QStringLiteral("x"),
-                       QStringLiteral("scope"), QStringLiteral("api://lab-hr/.default")}
-        << 400 << QStringLiteral("invalid_request") << 90014;
-    QTest::newRow("OBO by a public client")
-        << QStringList{QStringLiteral("grant_type"), QStringLiteral("urn:ietf:params:oauth:grant-type:jwt-bearer"),
-                       QStringLiteral("client_id"), lanyard, QStringLiteral("requested_token_use"),
-                       QStringLiteral("on_behalf_of"), QStringLiteral("assertion"), QStringLiteral("x"),
-                       QStringLiteral("scope"), QStringLiteral("api://lab-hr/.default")}
-        << 401 << QStringLiteral("invalid_client") << 7000218;
+    QTest::newRow("OBO without requested_token_use") << QStringList { QStringLiteral("grant_type"),
+        QStringLiteral("urn:ietf:params:oauth:grant-type:jwt-bearer"), QStringLiteral("client_id"),
+        QString::fromLatin1(builtin::kGatewayAppId), QStringLiteral("client_secret"),
+        QString::fromLatin1(builtin::kGatewaySecret), QStringLiteral("assertion"), QStringLiteral("x"),
+        QStringLiteral("scope"), QStringLiteral("api://lab-hr/.default") }
+                                                     << 400 << QStringLiteral("invalid_request") << 90014;
+    QTest::newRow("OBO by a public client") << QStringList { QStringLiteral("grant_type"),
+        QStringLiteral("urn:ietf:params:oauth:grant-type:jwt-bearer"), QStringLiteral("client_id"), lanyard,
+        QStringLiteral("requested_token_use"), QStringLiteral("on_behalf_of"), QStringLiteral("assertion"),
+        QStringLiteral("x"), QStringLiteral("scope"), QStringLiteral("api://lab-hr/.default") }
+                                            << 401 << QStringLiteral("invalid_client") << 7000218;
 }
 
 void TestIdpAuthorize::tokenEndpointRejections()
@@ -596,9 +598,9 @@ void TestIdpAuthorize::consentPage()
 
     // Consent is remembered: the next sign-in shows no consent page.
     QNetworkAccessManager fresh;
-    const SignInResult again = browse(fresh, req.authorizeUrl(*m_lab->idp()), BrowserChoices{kChris});
+    const SignInResult again = browse(fresh, req.authorizeUrl(*m_lab->idp()), BrowserChoices { kChris });
     QVERIFY(again.ok);
-    QCOMPARE(again.pages, QStringList{QStringLiteral("signin")});
+    QCOMPARE(again.pages, QStringList { QStringLiteral("signin") });
 
     // A replayed consent form (its flow is used up) gets an error page, not a code.
     const HttpResult replay = submit(*m_nam, first.url, *form, QStringLiteral("lab_consent"), QStringLiteral("accept"));
@@ -608,7 +610,7 @@ void TestIdpAuthorize::consentPage()
     // prompt=consent shows the page even so.
     CodeRequest prompted = req;
     prompted.extra.append(QStringLiteral("prompt"), QStringLiteral("consent"));
-    const SignInResult shown = browse(fresh, prompted.authorizeUrl(*m_lab->idp()), BrowserChoices{kChris});
+    const SignInResult shown = browse(fresh, prompted.authorizeUrl(*m_lab->idp()), BrowserChoices { kChris });
     QVERIFY(shown.ok);
     QVERIFY(shown.pages.contains(QStringLiteral("consent")));
 }
@@ -618,7 +620,7 @@ void TestIdpAuthorize::consentDeclined()
     changesLab();
     CodeRequest req;
     req.scope = kHrScopes;
-    BrowserChoices choices{kChris};
+    BrowserChoices choices { kChris };
     choices.consent = QStringLiteral("decline");
     const SignInResult r = browse(*m_nam, req.authorizeUrl(*m_lab->idp()), choices);
     QVERIFY(r.ok);
@@ -636,14 +638,14 @@ void TestIdpAuthorize::mfaStep()
     req.scope = QStringLiteral("openid offline_access api://lab-docs/Docs.Read");
     const SignInResult r = authorize(req, kOlli);
     QVERIFY2(r.ok, qPrintable(r.failure));
-    QCOMPARE(r.pages, (QStringList{QStringLiteral("signin"), QStringLiteral("mfa")}));
+    QCOMPARE(r.pages, (QStringList { QStringLiteral("signin"), QStringLiteral("mfa") }));
     const Tokens t = redeemCode(*m_nam, *m_lab->idp(), req, r.param(QStringLiteral("code")));
     QVERIFY2(t.ok(), t.http.body.constData());
-    QCOMPARE(decodePayload(t.accessToken)["acrs"], json::array({"c1"}));
+    QCOMPARE(decodePayload(t.accessToken)["acrs"], json::array({ "c1" }));
 
     // Denying the MFA prompt ends in access_denied.
     QNetworkAccessManager other;
-    BrowserChoices deny{kOlli};
+    BrowserChoices deny { kOlli };
     deny.mfa = QStringLiteral("deny");
     const SignInResult denied = browse(other, req.authorizeUrl(*m_lab->idp()), deny);
     QVERIFY(denied.ok);
@@ -653,9 +655,10 @@ void TestIdpAuthorize::mfaStep()
     // A claims request for the auth context asks for MFA too, whatever the policy.
     QVERIFY(m_lab->idp()->setMfaRequired(QStringLiteral("lab-docs"), false));
     CodeRequest claimed = req;
-    claimed.extra.append(QStringLiteral("claims"), QStringLiteral(R"({"access_token":{"acrs":{"essential":true,"value":"c1"}}})"));
+    claimed.extra.append(
+        QStringLiteral("claims"), QStringLiteral(R"({"access_token":{"acrs":{"essential":true,"value":"c1"}}})"));
     QNetworkAccessManager third;
-    const SignInResult stepUp = browse(third, claimed.authorizeUrl(*m_lab->idp()), BrowserChoices{kOlli});
+    const SignInResult stepUp = browse(third, claimed.authorizeUrl(*m_lab->idp()), BrowserChoices { kOlli });
     QVERIFY(stepUp.ok);
     QVERIFY(stepUp.pages.contains(QStringLiteral("mfa")));
 }
@@ -685,7 +688,8 @@ void TestIdpAuthorize::promptNone()
     // A login_hint for somebody else cannot be satisfied silently.
     CodeRequest other = req;
     other.extra.append(QStringLiteral("login_hint"), kAda);
-    QVERIFY(get(*m_nam, other.authorizeUrl(*m_lab->idp())).location().query().contains(QStringLiteral("login_required")));
+    QVERIFY(
+        get(*m_nam, other.authorizeUrl(*m_lab->idp())).location().query().contains(QStringLiteral("login_required")));
 
     // A scope not consented yet needs interaction: consent_required (AADSTS65001).
     m_lab->idp()->revokeConsent(kOlli, QStringLiteral("lanyard"), QStringLiteral("lab-docs"));
@@ -734,16 +738,19 @@ void TestIdpAuthorize::logoutEndsSession()
     CodeRequest req;
     req.scope = kHrScopes;
     QVERIFY(authorize(req, kOlli).ok);
-    const HttpResult out = get(*m_nam, QUrl(m_lab->idp()->logoutUrl().toString()
-                                            + QStringLiteral("?post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2Fcallback&state=bye")));
+    const HttpResult out = get(*m_nam,
+        QUrl(m_lab->idp()->logoutUrl().toString()
+            + QStringLiteral("?post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2Fcallback&state=bye")));
     QCOMPARE(out.status, 302);
     QCOMPARE(out.location().toString(), QStringLiteral("http://127.0.0.1:5000/callback?state=bye"));
     CodeRequest silent = req;
     silent.extra.append(QStringLiteral("prompt"), QStringLiteral("none"));
-    QVERIFY(get(*m_nam, silent.authorizeUrl(*m_lab->idp())).location().query().contains(QStringLiteral("login_required")));
+    QVERIFY(
+        get(*m_nam, silent.authorizeUrl(*m_lab->idp())).location().query().contains(QStringLiteral("login_required")));
     // An unregistered target gets the signed-out page instead of a redirect.
-    const HttpResult page = get(*m_nam, QUrl(m_lab->idp()->logoutUrl().toString()
-                                             + QStringLiteral("?post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F")));
+    const HttpResult page = get(*m_nam,
+        QUrl(m_lab->idp()->logoutUrl().toString()
+            + QStringLiteral("?post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F")));
     QCOMPARE(page.status, 200);
     QVERIFY(page.header("Location").isEmpty());
 }
@@ -753,18 +760,19 @@ void TestIdpAuthorize::malformedRequestsNeverCrash()
     const QUrl token = m_lab->idp()->tokenUrl();
     const QUrl authorize = m_lab->idp()->authorizeUrl();
     // Token endpoint: always Entra-shaped JSON with 400.
-    const QList<QPair<QByteArray, QByteArray>> form{{"Content-Type", "application/x-www-form-urlencoded"}};
-    const QList<QByteArray> bodies{QByteArray(), QByteArray("%%%"), QByteArray("=&=&&="),
-                                   QByteArray("grant_type=%ZZ&client_id=%00"), QByteArray(5000, 'a'),
-                                   QByteArray("\xff\xfe\x00\x01", 4), QByteArray("grant_type=authorization_code&client_id=")
-                                       + QByteArray(builtin::kLanyardClientId) + "&code=&redirect_uri="};
+    const QList<QPair<QByteArray, QByteArray>> form { { "Content-Type", "application/x-www-form-urlencoded" } };
+    const QList<QByteArray> bodies { QByteArray(), QByteArray("%%%"), QByteArray("=&=&&="),
+        QByteArray("grant_type=%ZZ&client_id=%00"), QByteArray(5000, 'a'), QByteArray("\xff\xfe\x00\x01", 4),
+        QByteArray("grant_type=authorization_code&client_id=") + QByteArray(builtin::kLanyardClientId)
+            + "&code=&redirect_uri=" };
     for (const QByteArray& body : bodies) {
         const HttpResult r = send(*m_nam, "POST", token, body, form);
         QCOMPARE(r.status, 400);
         QVERIFY(aadsts(r.object()) != 0);
         QVERIFY(qs(r.object(), "error_description").startsWith(QStringLiteral("AADSTS")));
     }
-    HttpResult r = send(*m_nam, "POST", token, "{\"grant_type\":\"refresh_token\"}", {{"Content-Type", "application/json"}});
+    HttpResult r
+        = send(*m_nam, "POST", token, "{\"grant_type\":\"refresh_token\"}", { { "Content-Type", "application/json" } });
     QCOMPARE(r.status, 400);
     QCOMPARE(aadsts(r.object()), 9002313);
     r = get(*m_nam, token);
@@ -773,10 +781,10 @@ void TestIdpAuthorize::malformedRequestsNeverCrash()
 
     // Authorize: bogus interactive steps and junk never crash and never redirect to a client.
     const QString base = authorize.toString();
-    const QList<QByteArray> posts{QByteArray("lab_step=mfa&lab_flow=nope"), QByteArray("lab_step=consent"),
-                                  QByteArray("client_id=") + builtin::kLanyardClientId
-                                      + "&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcallback&lab_step=weird",
-                                  QByteArray("\x01\x02\x03"), QByteArray()};
+    const QList<QByteArray> posts { QByteArray("lab_step=mfa&lab_flow=nope"), QByteArray("lab_step=consent"),
+        QByteArray("client_id=") + builtin::kLanyardClientId
+            + "&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcallback&lab_step=weird",
+        QByteArray("\x01\x02\x03"), QByteArray() };
     for (const QByteArray& body : posts) {
         const HttpResult p = send(*m_nam, "POST", authorize, body, form);
         QVERIFY2(p.status == 400 || p.status == 302, body.constData());
@@ -806,10 +814,11 @@ void TestIdpAuthorize::logsCarryNoSecrets()
     QVERIFY(refreshed.ok());
     QVERIFY(redeemCode(*m_nam, *m_lab->idp(), req, code).http.status == 400); // an error line too
     QVERIFY(!logs.lines().isEmpty());
-    for (const QString& secret : {code, req.verifier, t.accessToken, t.idToken, t.refreshToken, refreshed.refreshToken,
-                                  refreshed.accessToken, req.state, req.nonce}) {
+    for (const QString& secret : { code, req.verifier, t.accessToken, t.idToken, t.refreshToken, refreshed.refreshToken,
+             refreshed.accessToken, req.state, req.nonce }) {
         QVERIFY(!secret.isEmpty());
-        QVERIFY2(!logs.contains(secret), qPrintable(QStringLiteral("a log line carries a secret of %1 characters").arg(secret.size())));
+        QVERIFY2(!logs.contains(secret),
+            qPrintable(QStringLiteral("a log line carries a secret of %1 characters").arg(secret.size())));
     }
 }
 

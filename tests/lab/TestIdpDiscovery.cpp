@@ -54,7 +54,8 @@ void TestIdpDiscovery::documentShape()
     QFETCH(QString, tenant);
     QFETCH(bool, templated);
     const QString base = m_lab->idpBaseUrl().toString();
-    const HttpResult r = get(m_nam, QUrl(base + QStringLiteral("/%1/v2.0/.well-known/openid-configuration").arg(tenant)));
+    const HttpResult r
+        = get(m_nam, QUrl(base + QStringLiteral("/%1/v2.0/.well-known/openid-configuration").arg(tenant)));
     QCOMPARE(r.status, 200);
     QVERIFY(r.header("Content-Type").startsWith("application/json"));
     json doc = r.object();
@@ -74,12 +75,12 @@ void TestIdpDiscovery::documentShape()
     QCOMPARE(qs(doc, "token_endpoint"), base + QStringLiteral("/%1/oauth2/v2.0/token").arg(tenant));
     QCOMPARE(qs(doc, "jwks_uri"), base + QStringLiteral("/%1/discovery/v2.0/keys").arg(tenant));
     QCOMPARE(qs(doc, "end_session_endpoint"), base + QStringLiteral("/%1/oauth2/v2.0/logout").arg(tenant));
-    QCOMPARE(doc["id_token_signing_alg_values_supported"], json::array({"RS256"}));
-    QCOMPARE(doc["subject_types_supported"], json::array({"pairwise"}));
-    QCOMPARE(doc["response_modes_supported"], json::array({"query", "fragment", "form_post"}));
-    QCOMPARE(doc["scopes_supported"], json::array({"openid", "profile", "email", "offline_access"}));
+    QCOMPARE(doc["id_token_signing_alg_values_supported"], json::array({ "RS256" }));
+    QCOMPARE(doc["subject_types_supported"], json::array({ "pairwise" }));
+    QCOMPARE(doc["response_modes_supported"], json::array({ "query", "fragment", "form_post" }));
+    QCOMPARE(doc["scopes_supported"], json::array({ "openid", "profile", "email", "offline_access" }));
     QCOMPARE(doc["token_endpoint_auth_methods_supported"],
-             json::array({"client_secret_post", "private_key_jwt", "client_secret_basic"}));
+        json::array({ "client_secret_post", "private_key_jwt", "client_secret_basic" }));
     QVERIFY(doc["response_types_supported"].is_array());
     QCOMPARE(doc["request_uri_parameter_supported"], json(false));
     QVERIFY(doc.contains("userinfo_endpoint"));
@@ -95,13 +96,14 @@ void TestIdpDiscovery::documentShape()
 void TestIdpDiscovery::unknownTenant()
 {
     const QString base = m_lab->idpBaseUrl().toString();
-    const HttpResult r = get(m_nam, QUrl(base + QStringLiteral("/no-such-tenant/v2.0/.well-known/openid-configuration")));
+    const HttpResult r
+        = get(m_nam, QUrl(base + QStringLiteral("/no-such-tenant/v2.0/.well-known/openid-configuration")));
     QCOMPARE(r.status, 400);
     json body = r.object();
     QCOMPARE(qs(body, "error"), QStringLiteral("invalid_tenant"));
     QCOMPARE(aadsts(body), 90002);
     QVERIFY(qs(body, "error_description").startsWith(QStringLiteral("AADSTS90002: ")));
-    for (const char* member : {"timestamp", "trace_id", "correlation_id"})
+    for (const char* member : { "timestamp", "trace_id", "correlation_id" })
         QVERIFY2(body.contains(member), member);
 }
 
@@ -131,7 +133,7 @@ void TestIdpDiscovery::keysHaveTwoSigningKeys()
 
 void TestIdpDiscovery::keysAnswerForEveryTenantForm()
 {
-    for (const QString& tenant : {QStringLiteral("common"), QStringLiteral("organizations")}) {
+    for (const QString& tenant : { QStringLiteral("common"), QStringLiteral("organizations") }) {
         const HttpResult r = get(m_nam, m_lab->idp()->jwksUrl(tenant));
         QCOMPARE(r.status, 200);
         json doc = r.object();
@@ -164,14 +166,17 @@ void TestIdpDiscovery::rotationKeepsOldKeyPublished()
 void TestIdpDiscovery::methodsAndUnknownPaths()
 {
     const QString base = m_lab->idpBaseUrl().toString();
-    QCOMPARE(send(m_nam, "POST", m_lab->idp()->discoveryUrl(), "x=1", {{"Content-Type", "application/x-www-form-urlencoded"}}).status,
-             405);
+    QCOMPARE(send(m_nam, "POST", m_lab->idp()->discoveryUrl(), "x=1",
+                 { { "Content-Type", "application/x-www-form-urlencoded" } })
+                 .status,
+        405);
     QCOMPARE(get(m_nam, QUrl(base + QStringLiteral("/nothing"))).status, 404);
     QCOMPARE(get(m_nam, QUrl(base + QStringLiteral("/%1/oauth2/v2.0/nothing").arg(m_lab->tenantId()))).status, 404);
     // The RFC 8414 location does not exist at Entra either.
-    QCOMPARE(get(m_nam, QUrl(base + QStringLiteral("/.well-known/oauth-authorization-server/%1/v2.0").arg(m_lab->tenantId())))
+    QCOMPARE(get(m_nam,
+                 QUrl(base + QStringLiteral("/.well-known/oauth-authorization-server/%1/v2.0").arg(m_lab->tenantId())))
                  .status,
-             404);
+        404);
 }
 
 void TestIdpDiscovery::scenarioRoundTrip()
@@ -185,26 +190,29 @@ void TestIdpDiscovery::scenarioRoundTrip()
     QCOMPARE(again->tenantId, s.tenantId);
     const LabUser* ada = again->findUser(QStringLiteral("ADA@lanyardlab.onmicrosoft.com"));
     QVERIFY(ada);
-    QCOMPARE(again->rolesFor(ada->oid, QStringLiteral("lab-hr")), QStringList{QStringLiteral("HR.Admin")});
-    QCOMPARE(again->consentedScopes(ada->oid, QString::fromLatin1(builtin::kLanyardClientId),
-                                    QString::fromLatin1(builtin::kHrAppId)),
-             (QStringList{QStringLiteral("HR.Read"), QStringLiteral("HR.Write")}));
+    QCOMPARE(again->rolesFor(ada->oid, QStringLiteral("lab-hr")), QStringList { QStringLiteral("HR.Admin") });
+    QCOMPARE(again->consentedScopes(
+                 ada->oid, QString::fromLatin1(builtin::kLanyardClientId), QString::fromLatin1(builtin::kHrAppId)),
+        (QStringList { QStringLiteral("HR.Read"), QStringLiteral("HR.Write") }));
     const LabUser* chris = again->findUser(QString::fromLatin1(builtin::kChrisOid));
     QVERIFY(chris);
-    QVERIFY(again->consentedScopes(chris->oid, QString::fromLatin1(builtin::kLanyardClientId),
-                                   QString::fromLatin1(builtin::kHrAppId))
+    QVERIFY(again
+                ->consentedScopes(
+                    chris->oid, QString::fromLatin1(builtin::kLanyardClientId), QString::fromLatin1(builtin::kHrAppId))
                 .isEmpty());
     QCOMPARE(again->tokenServiceClients.size(), s.tokenServiceClients.size());
-    QCOMPARE(again->findServer(QStringLiteral("hr"))->roleMap.value(QStringLiteral("HR.Admin")), QStringLiteral("hr.admin"));
+    QCOMPARE(
+        again->findServer(QStringLiteral("hr"))->roleMap.value(QStringLiteral("HR.Admin")), QStringLiteral("hr.admin"));
 }
 
 void TestIdpDiscovery::scenarioErrorsNamePlace()
 {
     json doc = Scenario::builtIn().toJson();
-    doc["users"][1]["roles"] = {{"lab-hr", {"No.Such.Role"}}};
+    doc["users"][1]["roles"] = { { "lab-hr", { "No.Such.Role" } } };
     QString error;
     QVERIFY(!Scenario::fromJson(doc, &error));
-    QVERIFY2(error.contains(QStringLiteral("users[1]")) && error.contains(QStringLiteral("No.Such.Role")), qPrintable(error));
+    QVERIFY2(error.contains(QStringLiteral("users[1]")) && error.contains(QStringLiteral("No.Such.Role")),
+        qPrintable(error));
 
     json bad = Scenario::builtIn().toJson();
     bad["tenant"]["id"] = "not-a-guid";

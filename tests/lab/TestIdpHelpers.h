@@ -53,8 +53,8 @@ struct HttpResult
     QUrl location() const { return url.resolved(QUrl(QString::fromUtf8(header("Location")))); }
 };
 
-inline HttpResult send(QNetworkAccessManager& nam, const QByteArray& method, const QUrl& url, const QByteArray& body = {},
-                       const QList<QPair<QByteArray, QByteArray>>& headers = {}, int timeoutMs = 15000)
+inline HttpResult send(QNetworkAccessManager& nam, const QByteArray& method, const QUrl& url,
+    const QByteArray& body = {}, const QList<QPair<QByteArray, QByteArray>>& headers = {}, int timeoutMs = 15000)
 {
     nam.setProxy(QNetworkProxy::NoProxy);
     QNetworkRequest request(url);
@@ -85,15 +85,16 @@ inline HttpResult send(QNetworkAccessManager& nam, const QByteArray& method, con
     return r;
 }
 
-inline HttpResult get(QNetworkAccessManager& nam, const QUrl& url, const QList<QPair<QByteArray, QByteArray>>& headers = {})
+inline HttpResult get(
+    QNetworkAccessManager& nam, const QUrl& url, const QList<QPair<QByteArray, QByteArray>>& headers = {})
 {
     return send(nam, "GET", url, {}, headers);
 }
 
 inline HttpResult postForm(QNetworkAccessManager& nam, const QUrl& url, const FormParams& form,
-                           QList<QPair<QByteArray, QByteArray>> headers = {})
+    QList<QPair<QByteArray, QByteArray>> headers = {})
 {
-    headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+    headers.push_back({ "Content-Type", "application/x-www-form-urlencoded" });
     return send(nam, "POST", url, form.encode().toUtf8(), headers);
 }
 
@@ -134,8 +135,8 @@ struct HtmlForm
 inline std::optional<HtmlForm> parseForm(const QByteArray& html)
 {
     const QString page = QString::fromUtf8(html);
-    static const QRegularExpression formRe(QStringLiteral("<form\\b([^>]*)>(.*?)</form>"),
-                                           QRegularExpression::DotMatchesEverythingOption);
+    static const QRegularExpression formRe(
+        QStringLiteral("<form\\b([^>]*)>(.*?)</form>"), QRegularExpression::DotMatchesEverythingOption);
     static const QRegularExpression attrRe(QStringLiteral("\\b([a-z_-]+)=\"([^\"]*)\""));
     static const QRegularExpression inputRe(QStringLiteral("<input\\b([^>]*)>"));
     static const QRegularExpression buttonRe(QStringLiteral("<button\\b([^>]*)>"));
@@ -172,8 +173,8 @@ inline std::optional<HtmlForm> parseForm(const QByteArray& html)
 }
 
 // Submits `form` (found on the page at `pageUrl`) by pressing the button name=value.
-inline HttpResult submit(QNetworkAccessManager& nam, const QUrl& pageUrl, const HtmlForm& form, const QString& buttonName,
-                         const QString& buttonValue)
+inline HttpResult submit(QNetworkAccessManager& nam, const QUrl& pageUrl, const HtmlForm& form,
+    const QString& buttonName, const QString& buttonValue)
 {
     FormParams body = form.hidden;
     body.append(buttonName, buttonValue);
@@ -184,9 +185,9 @@ inline HttpResult submit(QNetworkAccessManager& nam, const QUrl& pageUrl, const 
 
 struct SignInResult
 {
-    bool ok = false;          // ended in a redirect
-    QUrl redirect;            // where the IdP sent the browser
-    QStringList pages;        // form ids seen: signin, mfa, consent
+    bool ok = false; // ended in a redirect
+    QUrl redirect; // where the IdP sent the browser
+    QStringList pages; // form ids seen: signin, mfa, consent
     HttpResult last;
     QString failure;
     QUrlQuery redirectQuery() const
@@ -203,9 +204,9 @@ struct SignInResult
 
 struct BrowserChoices
 {
-    QString username;            // whom to pick on the sign-in page
-    QString mfa = QStringLiteral("approve");     // or "deny"
-    QString consent = QStringLiteral("accept");  // or "decline"
+    QString username; // whom to pick on the sign-in page
+    QString mfa = QStringLiteral("approve"); // or "deny"
+    QString consent = QStringLiteral("accept"); // or "decline"
 };
 
 // Opens `authorizeUrl` and goes through the pages until the IdP redirects (at most 5 pages).
@@ -253,7 +254,7 @@ struct CodeRequest
     QString clientId = QString::fromLatin1(lanyard::lab::builtin::kLanyardClientId);
     QString redirectUri = QStringLiteral("http://127.0.0.1:43117/callback");
     QString scope;
-    QString tenant;  // empty: the tenant GUID
+    QString tenant; // empty: the tenant GUID
     QString state = lanyard::crypto::randomUrlSafe(16);
     QString nonce = lanyard::crypto::randomUrlSafe(16);
     QString verifier = lanyard::crypto::pkce::verifier();
@@ -261,14 +262,12 @@ struct CodeRequest
 
     QUrl authorizeUrl(const lanyard::lab::IdentityProvider& idp) const
     {
-        FormParams p{{QStringLiteral("client_id"), clientId},
-                     {QStringLiteral("response_type"), QStringLiteral("code")},
-                     {QStringLiteral("redirect_uri"), redirectUri},
-                     {QStringLiteral("scope"), scope},
-                     {QStringLiteral("state"), state},
-                     {QStringLiteral("nonce"), nonce},
-                     {QStringLiteral("code_challenge"), lanyard::crypto::pkce::challengeS256(verifier)},
-                     {QStringLiteral("code_challenge_method"), QStringLiteral("S256")}};
+        FormParams p { { QStringLiteral("client_id"), clientId },
+            { QStringLiteral("response_type"), QStringLiteral("code") },
+            { QStringLiteral("redirect_uri"), redirectUri }, { QStringLiteral("scope"), scope },
+            { QStringLiteral("state"), state }, { QStringLiteral("nonce"), nonce },
+            { QStringLiteral("code_challenge"), lanyard::crypto::pkce::challengeS256(verifier) },
+            { QStringLiteral("code_challenge_method"), QStringLiteral("S256") } };
         for (const auto& item : extra.items())
             p.append(item.first, item.second);
         QUrl url = idp.authorizeUrl(tenant);
@@ -299,24 +298,21 @@ inline Tokens toTokens(const HttpResult& http)
 }
 
 inline Tokens redeemCode(QNetworkAccessManager& nam, const lanyard::lab::IdentityProvider& idp, const CodeRequest& req,
-                         const QString& code, const FormParams& extra = {})
+    const QString& code, const FormParams& extra = {})
 {
-    FormParams form{{QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
-                    {QStringLiteral("client_id"), req.clientId},
-                    {QStringLiteral("code"), code},
-                    {QStringLiteral("redirect_uri"), req.redirectUri},
-                    {QStringLiteral("code_verifier"), req.verifier}};
+    FormParams form { { QStringLiteral("grant_type"), QStringLiteral("authorization_code") },
+        { QStringLiteral("client_id"), req.clientId }, { QStringLiteral("code"), code },
+        { QStringLiteral("redirect_uri"), req.redirectUri }, { QStringLiteral("code_verifier"), req.verifier } };
     for (const auto& item : extra.items())
         form.append(item.first, item.second);
     return toTokens(postForm(nam, idp.tokenUrl(req.tenant), form));
 }
 
 inline Tokens refresh(QNetworkAccessManager& nam, const lanyard::lab::IdentityProvider& idp, const QString& clientId,
-                      const QString& refreshToken, const QString& scope, const FormParams& extra = {})
+    const QString& refreshToken, const QString& scope, const FormParams& extra = {})
 {
-    FormParams form{{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
-                    {QStringLiteral("client_id"), clientId},
-                    {QStringLiteral("refresh_token"), refreshToken}};
+    FormParams form { { QStringLiteral("grant_type"), QStringLiteral("refresh_token") },
+        { QStringLiteral("client_id"), clientId }, { QStringLiteral("refresh_token"), refreshToken } };
     if (!scope.isEmpty())
         form.append(QStringLiteral("scope"), scope);
     for (const auto& item : extra.items())
@@ -326,10 +322,10 @@ inline Tokens refresh(QNetworkAccessManager& nam, const lanyard::lab::IdentityPr
 
 // Signs `username` in through the pages and redeems the code: the whole public-client flow.
 inline Tokens signIn(QNetworkAccessManager& nam, const lanyard::lab::IdentityProvider& idp, const QString& username,
-                     const QString& scope, CodeRequest req = {})
+    const QString& scope, CodeRequest req = {})
 {
     req.scope = scope;
-    const SignInResult browsed = browse(nam, req.authorizeUrl(idp), BrowserChoices{username});
+    const SignInResult browsed = browse(nam, req.authorizeUrl(idp), BrowserChoices { username });
     if (!browsed.ok || browsed.param(QStringLiteral("code")).isEmpty())
         return {};
     return redeemCode(nam, idp, req, browsed.param(QStringLiteral("code")));
@@ -338,7 +334,8 @@ inline Tokens signIn(QNetworkAccessManager& nam, const lanyard::lab::IdentityPro
 // The AADSTS number of an Entra-shaped error body (0 if none).
 inline int aadsts(const json& body)
 {
-    if (!body.is_object() || !body.contains("error_codes") || !body["error_codes"].is_array() || body["error_codes"].empty())
+    if (!body.is_object() || !body.contains("error_codes") || !body["error_codes"].is_array()
+        || body["error_codes"].empty())
         return 0;
     return body["error_codes"][0].get<int>();
 }

@@ -64,7 +64,7 @@ TestIdpJoseInterop::Outcome TestIdpJoseInterop::runVerifier(const json& request)
     env.remove(QStringLiteral("http_proxy"));
     env.remove(QStringLiteral("HTTP_PROXY"));
     node.setProcessEnvironment(env);
-    node.start(m_node, {m_script});
+    node.start(m_node, { m_script });
     if (!node.waitForStarted(10000))
         return out;
     node.write(dumpJson(request)); // tokens go through stdin, never the command line
@@ -86,7 +86,7 @@ TestIdpJoseInterop::Outcome TestIdpJoseInterop::runVerifier(const json& request)
         if (line.trimmed().isEmpty())
             continue;
         const json j = json::parse(line.constBegin(), line.constEnd(), nullptr, false);
-        out.lines.append(j.is_discarded() ? json{{"unparsed", line.toStdString()}} : j);
+        out.lines.append(j.is_discarded() ? json { { "unparsed", line.toStdString() } } : j);
     }
     return out;
 }
@@ -99,23 +99,24 @@ void TestIdpJoseInterop::joseVerifiesLabTokens()
     QVERIFY(lab.registerServer(QStringLiteral("hr"), hrResource));
     QNetworkAccessManager nam;
     const Tokens entra = signIn(nam, *lab.idp(), QStringLiteral("ada@lanyardlab.onmicrosoft.com"),
-                                QStringLiteral("openid profile offline_access api://lab-hr/.default"));
+        QStringLiteral("openid profile offline_access api://lab-hr/.default"));
     QVERIFY2(entra.ok(), entra.http.body.constData());
     const Tokens forSts = refresh(nam, *lab.idp(), lab.lanyardClientId(), entra.refreshToken, lab.tokenServiceScope());
     QVERIFY(forSts.ok());
-    const HttpResult exchanged = postForm(
-        nam, lab.tokenServiceTokenUrl(),
-        FormParams{{QStringLiteral("grant_type"), QStringLiteral("urn:ietf:params:oauth:grant-type:token-exchange")},
-                   {QStringLiteral("client_id"), lab.lanyardClientId()},
-                   {QStringLiteral("subject_token"), forSts.accessToken},
-                   {QStringLiteral("subject_token_type"), QStringLiteral("urn:ietf:params:oauth:token-type:access_token")},
-                   {QStringLiteral("resource"), hrResource}});
+    const HttpResult exchanged = postForm(nam, lab.tokenServiceTokenUrl(),
+        FormParams {
+            { QStringLiteral("grant_type"), QStringLiteral("urn:ietf:params:oauth:grant-type:token-exchange") },
+            { QStringLiteral("client_id"), lab.lanyardClientId() },
+            { QStringLiteral("subject_token"), forSts.accessToken },
+            { QStringLiteral("subject_token_type"), QStringLiteral("urn:ietf:params:oauth:token-type:access_token") },
+            { QStringLiteral("resource"), hrResource } });
     QCOMPARE(exchanged.status, 200);
     const QString stsToken = qs(exchanged.object(), "access_token");
     // After a key rotation: a token with the next kid (jose must find it in the published set).
     lab.idp()->rotateSigningKeys();
     lab.idp()->rotateSigningKeys();
-    const Tokens rotated = refresh(nam, *lab.idp(), lab.lanyardClientId(), forSts.refreshToken, QStringLiteral("api://lab-hr/.default"));
+    const Tokens rotated
+        = refresh(nam, *lab.idp(), lab.lanyardClientId(), forSts.refreshToken, QStringLiteral("api://lab-hr/.default"));
     QVERIFY(rotated.ok());
     QVERIFY(qs(decodeHeader(rotated.accessToken), "kid") != qs(decodeHeader(entra.accessToken), "kid"));
 
@@ -124,21 +125,22 @@ void TestIdpJoseInterop::joseVerifiesLabTokens()
     {
         const QStringList parts = tampered.split(QLatin1Char('.'));
         json claims = decodePayload(tampered);
-        claims["roles"] = json::array({"Global.Admin"});
-        tampered = parts[0] + QLatin1Char('.') + QString::fromLatin1(crypto::base64UrlEncode(dumpJson(claims))) + QLatin1Char('.') + parts[2];
+        claims["roles"] = json::array({ "Global.Admin" });
+        tampered = parts[0] + QLatin1Char('.') + QString::fromLatin1(crypto::base64UrlEncode(dumpJson(claims)))
+            + QLatin1Char('.') + parts[2];
     }
     json expiredClaims = decodePayload(stsToken);
     expiredClaims["exp"] = QDateTime::currentSecsSinceEpoch() - 3600;
     const QString expiredSts = QString::fromUtf8(lab.tokenService()->signClaims(expiredClaims).value_or(QByteArray()));
     const QString algNone = QString::fromLatin1(crypto::base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + '.'
-                                                + crypto::base64UrlEncode(dumpJson(decodePayload(entra.accessToken))) + '.');
+        + crypto::base64UrlEncode(dumpJson(decodePayload(entra.accessToken))) + '.');
 
     const std::string tenant = lab.tenantId().toStdString();
     const std::string hrApp = builtin::kHrAppId;
     const auto check = [&](const char* name, const char* issuer, const QString& token, const std::string& audience,
                            const char* expect, const char* typ = nullptr) {
-        json c{{"name", name}, {"issuer", issuer}, {"token", token.toStdString()}, {"audience", audience},
-               {"tenant", tenant}, {"expect", expect}};
+        json c { { "name", name }, { "issuer", issuer }, { "token", token.toStdString() }, { "audience", audience },
+            { "tenant", tenant }, { "expect", expect } };
         if (typ)
             c["typ"] = typ;
         return c;
@@ -146,18 +148,19 @@ void TestIdpJoseInterop::joseVerifiesLabTokens()
     json request;
     // The multi-tenant discovery form: its issuer is the {tenantid} template, as at Entra.
     request["idpDiscovery"] = (lab.idp()->authority(QStringLiteral("organizations")).toString()
-                               + QStringLiteral("/.well-known/openid-configuration"))
+        + QStringLiteral("/.well-known/openid-configuration"))
                                   .toStdString();
     request["stsMetadata"] = lab.tokenService()->metadataUrl().toString().toStdString();
     request["checks"] = json::array({
         check("id token", "idp", entra.idToken, lab.lanyardClientId().toStdString(), "valid"),
         check("access token for the HR API", "idp", entra.accessToken, hrApp, "valid"),
-        check("access token for the token service", "idp", forSts.accessToken,
-              std::string(builtin::kTokenServiceAppId), "valid"),
+        check("access token for the token service", "idp", forSts.accessToken, std::string(builtin::kTokenServiceAppId),
+            "valid"),
         check("access token after two key rotations", "idp", rotated.accessToken, hrApp, "valid"),
         check("token service token for the HR server", "sts", stsToken, hrResource.toStdString(), "valid", "at+jwt"),
         check("tampered access token", "idp", tampered, hrApp, "invalid"),
-        check("access token for another audience", "idp", entra.accessToken, std::string(builtin::kDocsAppId), "invalid"),
+        check(
+            "access token for another audience", "idp", entra.accessToken, std::string(builtin::kDocsAppId), "invalid"),
         check("unsigned token", "idp", algNone, hrApp, "invalid"),
         check("expired token service token", "sts", expiredSts, hrResource.toStdString(), "invalid"),
         check("token service token for another server", "sts", stsToken, "http://127.0.0.1:5302/mcp", "invalid"),
@@ -167,9 +170,10 @@ void TestIdpJoseInterop::joseVerifiesLabTokens()
     QString report;
     for (const json& line : out.lines)
         report += QString::fromUtf8(dumpJson(line)) + QLatin1Char('\n');
-    QVERIFY2(out.exitCode == 0, qPrintable(QStringLiteral("verify.mjs exit %1\n%2%3")
-                                               .arg(out.exitCode)
-                                               .arg(report, QString::fromUtf8(out.stderrText))));
+    QVERIFY2(out.exitCode == 0,
+        qPrintable(QStringLiteral("verify.mjs exit %1\n%2%3")
+                       .arg(out.exitCode)
+                       .arg(report, QString::fromUtf8(out.stderrText))));
     int valid = 0;
     int invalid = 0;
     for (const json& line : out.lines) {

@@ -54,9 +54,9 @@ private:
         if (!keys)
             return {};
         crypto::VerifyOptions o;
-        o.algorithms = {QStringLiteral("RS256")};
-        o.issuers = {m_lab->idp()->issuerTemplate()};
-        o.audiences = {audience};
+        o.algorithms = { QStringLiteral("RS256") };
+        o.issuers = { m_lab->idp()->issuerTemplate() };
+        o.audiences = { audience };
         o.leewaySecs = 0;
         o.clock = clock;
         return crypto::verifyJwt(token.toUtf8(), *keys, o);
@@ -130,7 +130,8 @@ void TestIdpTokens::accessTokenClaims()
 {
     const Tokens t = signInAs(kAda, kHrScopes);
     QVERIFY2(t.ok(), t.http.body.constData());
-    QCOMPARE(qs(t.body, "scope"), QStringLiteral("api://lab-hr/HR.Read api://lab-hr/HR.Write openid profile offline_access"));
+    QCOMPARE(qs(t.body, "scope"),
+        QStringLiteral("api://lab-hr/HR.Read api://lab-hr/HR.Write openid profile offline_access"));
     QCOMPARE(t.body["expires_in"].get<int>(), 3600);
     QVERIFY(t.body.contains("ext_expires_in"));
     const auto verified = verify(t.accessToken, QString::fromLatin1(builtin::kHrAppId));
@@ -139,7 +140,7 @@ void TestIdpTokens::accessTokenClaims()
     QCOMPARE(qs(at, "aud"), QString::fromLatin1(builtin::kHrAppId));
     QCOMPARE(qs(at, "iss"), m_lab->idpIssuer());
     QCOMPARE(qs(at, "scp"), QStringLiteral("HR.Read HR.Write"));
-    QCOMPARE(at["roles"], json::array({"HR.Admin"}));
+    QCOMPARE(at["roles"], json::array({ "HR.Admin" }));
     QCOMPARE(qs(at, "azp"), kLanyard);
     QCOMPARE(qs(at, "azpacr"), QStringLiteral("0"));
     QCOMPARE(qs(at, "oid"), QString::fromLatin1(builtin::kAdaOid));
@@ -171,9 +172,9 @@ void TestIdpTokens::pairwiseSubjects()
     const Tokens olli = signInAs(kOlli, kHrScopes);
     QVERIFY(ada1.ok() && ada2.ok() && olli.ok());
     const QString adaSub = qs(decodePayload(ada1.idToken), "sub");
-    QCOMPARE(qs(decodePayload(ada2.idToken), "sub"), adaSub);            // stable
-    QVERIFY(qs(decodePayload(olli.idToken), "sub") != adaSub);           // per user
-    QVERIFY(qs(decodePayload(ada1.accessToken), "sub") != adaSub);       // per app (resource vs client)
+    QCOMPARE(qs(decodePayload(ada2.idToken), "sub"), adaSub); // stable
+    QVERIFY(qs(decodePayload(olli.idToken), "sub") != adaSub); // per user
+    QVERIFY(qs(decodePayload(ada1.accessToken), "sub") != adaSub); // per app (resource vs client)
     QCOMPARE(qs(decodePayload(ada1.accessToken), "oid"), qs(decodePayload(ada1.idToken), "oid")); // oid is not pairwise
 }
 
@@ -183,11 +184,11 @@ void TestIdpTokens::clientCapabilities()
     req.extra.append(QStringLiteral("claims"), QStringLiteral(R"({"access_token":{"xms_cc":{"values":["cp1"]}}})"));
     const Tokens t = signInAs(kOlli, kHrScopes, req);
     QVERIFY2(t.ok(), t.http.body.constData());
-    QCOMPARE(decodePayload(t.accessToken)["xms_cc"], json::array({"cp1"}));
+    QCOMPARE(decodePayload(t.accessToken)["xms_cc"], json::array({ "cp1" }));
     // The capability stays with the refresh token.
     const Tokens r = refresh(*m_nam, *m_lab->idp(), kLanyard, t.refreshToken, kDocsDefault);
     QVERIFY(r.ok());
-    QCOMPARE(decodePayload(r.accessToken)["xms_cc"], json::array({"cp1"}));
+    QCOMPARE(decodePayload(r.accessToken)["xms_cc"], json::array({ "cp1" }));
 }
 
 void TestIdpTokens::graphOnlyScopes()
@@ -198,16 +199,16 @@ void TestIdpTokens::graphOnlyScopes()
     QCOMPARE(qs(at, "aud"), QString::fromLatin1(kGraphAppId));
     QVERIFY(qs(at, "scp").contains(QStringLiteral("User.Read")));
     const HttpResult info = get(*m_nam, QUrl(m_lab->idpBaseUrl().toString() + QStringLiteral("/oidc/userinfo")),
-                                {{"Authorization", "Bearer " + t.accessToken.toUtf8()}});
+        { { "Authorization", "Bearer " + t.accessToken.toUtf8() } });
     QCOMPARE(info.status, 200);
     QCOMPARE(qs(info.object(), "name"), QStringLiteral("Olli User"));
     QCOMPARE(qs(info.object(), "sub"), qs(decodePayload(t.idToken), "sub"));
     // An API token is no Graph token.
     const Tokens hr = signInAs(kOlli, kHrScopes);
     QCOMPARE(get(*m_nam, QUrl(m_lab->idpBaseUrl().toString() + QStringLiteral("/oidc/userinfo")),
-                 {{"Authorization", "Bearer " + hr.accessToken.toUtf8()}})
+                 { { "Authorization", "Bearer " + hr.accessToken.toUtf8() } })
                  .status,
-             401);
+        401);
 }
 
 void TestIdpTokens::refreshForAnotherResource()
@@ -215,12 +216,13 @@ void TestIdpTokens::refreshForAnotherResource()
     const Tokens t = signInAs(kAda, kHrScopes);
     QVERIFY(t.ok());
     QSignalSpy issued(m_lab->idp(), &IdentityProvider::tokensIssued);
-    const Tokens docs = refresh(*m_nam, *m_lab->idp(), kLanyard, t.refreshToken, QStringLiteral("openid ") + kDocsDefault);
+    const Tokens docs
+        = refresh(*m_nam, *m_lab->idp(), kLanyard, t.refreshToken, QStringLiteral("openid ") + kDocsDefault);
     QVERIFY2(docs.ok(), docs.http.body.constData());
     const auto verified = verify(docs.accessToken, QString::fromLatin1(builtin::kDocsAppId));
     QVERIFY2(verified.ok, qPrintable(verified.message));
     QCOMPARE(qs(verified.claims, "scp"), QStringLiteral("Docs.Read Docs.Write"));
-    QCOMPARE(verified.claims["roles"], json::array({"Docs.Editor"}));
+    QCOMPARE(verified.claims["roles"], json::array({ "Docs.Editor" }));
     QVERIFY(!docs.refreshToken.isEmpty());
     QVERIFY(docs.refreshToken != t.refreshToken);
     QVERIFY(!docs.idToken.isEmpty());
@@ -239,11 +241,11 @@ void TestIdpTokens::refreshForAnotherResource()
     QCOMPARE(qs(decodePayload(sts.accessToken), "scp"), QStringLiteral("user_impersonation"));
     // Two resources in one refresh are refused like on authorize.
     const Tokens two = refresh(*m_nam, *m_lab->idp(), kLanyard, sts.refreshToken,
-                               QStringLiteral("api://lab-hr/HR.Read api://lab-docs/Docs.Read"));
+        QStringLiteral("api://lab-hr/HR.Read api://lab-docs/Docs.Read"));
     QCOMPARE(aadsts(two.body), 700022);
     // Another client may not use it.
     const Tokens other = refresh(*m_nam, *m_lab->idp(), QString::fromLatin1(builtin::kGatewayAppId), sts.refreshToken,
-                                 QString(), FormParams{{QStringLiteral("client_secret"), QString::fromLatin1(builtin::kGatewaySecret)}});
+        QString(), FormParams { { QStringLiteral("client_secret"), QString::fromLatin1(builtin::kGatewaySecret) } });
     QCOMPARE(other.http.status, 400);
     QCOMPARE(qs(other.body, "error"), QStringLiteral("invalid_grant"));
 }
@@ -276,7 +278,7 @@ void TestIdpTokens::revokeUserSessions()
     const Tokens olli = signInAs(kOlli, kHrScopes);
     QVERIFY(ada.ok() && ada2.ok() && olli.ok());
     QCOMPARE(m_lab->idp()->revokeUserSessions(kAda), 2);
-    for (const QString& rt : {ada.refreshToken, ada2.refreshToken}) {
+    for (const QString& rt : { ada.refreshToken, ada2.refreshToken }) {
         const Tokens r = refresh(*m_nam, *m_lab->idp(), kLanyard, rt, QString());
         QCOMPARE(r.http.status, 400);
         QCOMPARE(aadsts(r.body), 50173);
@@ -323,7 +325,8 @@ void TestIdpTokens::refreshTokenAndCodeExpiry()
     // The token carries the lab clock's time and verifies against it.
     QVERIFY(verify(t.accessToken, QString::fromLatin1(builtin::kHrAppId), &clock).ok);
     clock.advance(3601);
-    QCOMPARE(verify(t.accessToken, QString::fromLatin1(builtin::kHrAppId), &clock).failure, crypto::VerifyFailure::Expired);
+    QCOMPARE(
+        verify(t.accessToken, QString::fromLatin1(builtin::kHrAppId), &clock).failure, crypto::VerifyFailure::Expired);
     // Still inside the refresh token's lifetime? No: 3601 s > 600 s of inactivity.
     const Tokens late = refresh(*m_nam, *m_lab->idp(), kLanyard, t.refreshToken, QString());
     QCOMPARE(aadsts(late.body), 700082);
@@ -339,7 +342,7 @@ void TestIdpTokens::refreshTokenAndCodeExpiry()
     CodeRequest req;
     req.scope = kHrScopes;
     QNetworkAccessManager browser;
-    const SignInResult r = browse(browser, req.authorizeUrl(*m_lab->idp()), BrowserChoices{kOlli});
+    const SignInResult r = browse(browser, req.authorizeUrl(*m_lab->idp()), BrowserChoices { kOlli });
     QVERIFY(r.ok);
     clock.advance(31);
     QCOMPARE(aadsts(redeemCode(browser, *m_lab->idp(), req, r.param(QStringLiteral("code"))).body), 70008);
@@ -362,7 +365,8 @@ void TestIdpTokens::keyRotation()
     QVERIFY(verify(after.accessToken, QString::fromLatin1(builtin::kHrAppId)).ok);
     // Once it is gone, tokens it signed no longer verify.
     m_lab->idp()->signingKeys().dropRetiredKeys();
-    QCOMPARE(verify(before.accessToken, QString::fromLatin1(builtin::kHrAppId)).failure, crypto::VerifyFailure::UnknownKid);
+    QCOMPARE(
+        verify(before.accessToken, QString::fromLatin1(builtin::kHrAppId)).failure, crypto::VerifyFailure::UnknownKid);
     QVERIFY(verify(after.accessToken, QString::fromLatin1(builtin::kHrAppId)).ok);
     // The retention time drops retired keys by itself.
     ManualClock& clock = m_clock;
@@ -398,12 +402,12 @@ void TestIdpTokens::mfaKnob()
     req.extra.append(QStringLiteral("claims"), claims);
     QNetworkAccessManager browser;
     req.scope = QStringLiteral("openid offline_access ") + kDocsDefault;
-    const SignInResult r = browse(browser, req.authorizeUrl(*m_lab->idp()), BrowserChoices{kOlli});
+    const SignInResult r = browse(browser, req.authorizeUrl(*m_lab->idp()), BrowserChoices { kOlli });
     QVERIFY(r.ok);
     QVERIFY(r.pages.contains(QStringLiteral("mfa")));
     const Tokens stepped = redeemCode(browser, *m_lab->idp(), req, r.param(QStringLiteral("code")));
     QVERIFY2(stepped.ok(), stepped.http.body.constData());
-    QCOMPARE(decodePayload(stepped.accessToken)["acrs"], json::array({"c1"}));
+    QCOMPARE(decodePayload(stepped.accessToken)["acrs"], json::array({ "c1" }));
     // The refresh token from an MFA sign-in satisfies the policy later.
     const Tokens again = refresh(*m_nam, *m_lab->idp(), kLanyard, stepped.refreshToken, kDocsDefault);
     QVERIFY(again.ok());
@@ -422,11 +426,15 @@ void TestIdpTokens::consentKnob()
     // Chris consented to HR only (on the consent page): a refresh for docs needs consent first.
     const Tokens chris = signInAs(kChris, kHrScopes);
     QVERIFY2(chris.ok(), chris.http.body.constData());
-    QCOMPARE(aadsts(refresh(*m_nam, *m_lab->idp(), kLanyard, chris.refreshToken, QStringLiteral("api://lab-docs/Docs.Read")).body),
-             65001);
+    QCOMPARE(
+        aadsts(refresh(*m_nam, *m_lab->idp(), kLanyard, chris.refreshToken, QStringLiteral("api://lab-docs/Docs.Read"))
+                   .body),
+        65001);
     // Granting consent (the knob) fixes it.
-    m_lab->idp()->grantConsent(kChris, QStringLiteral("lanyard"), QStringLiteral("lab-docs"), {QStringLiteral("Docs.Read")});
-    const Tokens granted = refresh(*m_nam, *m_lab->idp(), kLanyard, chris.refreshToken, QStringLiteral("api://lab-docs/Docs.Read"));
+    m_lab->idp()->grantConsent(
+        kChris, QStringLiteral("lanyard"), QStringLiteral("lab-docs"), { QStringLiteral("Docs.Read") });
+    const Tokens granted
+        = refresh(*m_nam, *m_lab->idp(), kLanyard, chris.refreshToken, QStringLiteral("api://lab-docs/Docs.Read"));
     QVERIFY(granted.ok());
     QCOMPARE(qs(decodePayload(granted.accessToken), "scp"), QStringLiteral("Docs.Read"));
 }
@@ -437,12 +445,13 @@ void TestIdpTokens::onBehalfOf()
     const Tokens gatewayToken = signInAs(kAda, QStringLiteral("openid offline_access api://lab-gateway/Gateway.Use"));
     QVERIFY2(gatewayToken.ok(), gatewayToken.http.body.constData());
     QCOMPARE(qs(decodePayload(gatewayToken.accessToken), "aud"), QString::fromLatin1(builtin::kGatewayAppId));
-    const FormParams obo{{QStringLiteral("grant_type"), QStringLiteral("urn:ietf:params:oauth:grant-type:jwt-bearer")},
-                         {QStringLiteral("client_id"), QString::fromLatin1(builtin::kGatewayAppId)},
-                         {QStringLiteral("client_secret"), QString::fromLatin1(builtin::kGatewaySecret)},
-                         {QStringLiteral("assertion"), gatewayToken.accessToken},
-                         {QStringLiteral("requested_token_use"), QStringLiteral("on_behalf_of")},
-                         {QStringLiteral("scope"), QStringLiteral("api://lab-hr/.default offline_access")}};
+    const FormParams obo { { QStringLiteral("grant_type"),
+                               QStringLiteral("urn:ietf:params:oauth:grant-type:jwt-bearer") },
+        { QStringLiteral("client_id"), QString::fromLatin1(builtin::kGatewayAppId) },
+        { QStringLiteral("client_secret"), QString::fromLatin1(builtin::kGatewaySecret) },
+        { QStringLiteral("assertion"), gatewayToken.accessToken },
+        { QStringLiteral("requested_token_use"), QStringLiteral("on_behalf_of") },
+        { QStringLiteral("scope"), QStringLiteral("api://lab-hr/.default offline_access") } };
     const Tokens hr = toTokens(postForm(*m_nam, m_lab->idp()->tokenUrl(), obo));
     QVERIFY2(hr.ok(), hr.http.body.constData());
     const auto verified = verify(hr.accessToken, QString::fromLatin1(builtin::kHrAppId));
@@ -452,22 +461,22 @@ void TestIdpTokens::onBehalfOf()
     QCOMPARE(qs(at, "azpacr"), QStringLiteral("1"));
     QCOMPARE(qs(at, "oid"), QString::fromLatin1(builtin::kAdaOid));
     QCOMPARE(qs(at, "scp"), QStringLiteral("HR.Read")); // admin consent for the gateway
-    QCOMPARE(at["roles"], json::array({"HR.Admin"}));
+    QCOMPARE(at["roles"], json::array({ "HR.Admin" }));
     QVERIFY(hr.idToken.isEmpty());
     QVERIFY(!hr.refreshToken.isEmpty());
     // The middle tier refreshes with its secret (Basic this time).
-    const QByteArray basic = "Basic "
-        + (QByteArray(builtin::kGatewayAppId) + ':' + QByteArray(builtin::kGatewaySecret)).toBase64();
+    const QByteArray basic
+        = "Basic " + (QByteArray(builtin::kGatewayAppId) + ':' + QByteArray(builtin::kGatewaySecret)).toBase64();
     const HttpResult refreshed = postForm(*m_nam, m_lab->idp()->tokenUrl(),
-                                          FormParams{{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
-                                                     {QStringLiteral("refresh_token"), hr.refreshToken}},
-                                          {{"Authorization", basic}});
+        FormParams { { QStringLiteral("grant_type"), QStringLiteral("refresh_token") },
+            { QStringLiteral("refresh_token"), hr.refreshToken } },
+        { { "Authorization", basic } });
     QCOMPARE(refreshed.status, 200);
     // Without a secret the refresh is refused (a confidential client must authenticate).
     QCOMPARE(aadsts(refresh(*m_nam, *m_lab->idp(), QString::fromLatin1(builtin::kGatewayAppId),
-                            qs(refreshed.object(), "refresh_token"), QString())
+                 qs(refreshed.object(), "refresh_token"), QString())
                         .body),
-             7000218);
+        7000218);
 }
 
 void TestIdpTokens::onBehalfOfRejections()
@@ -477,11 +486,12 @@ void TestIdpTokens::onBehalfOfRejections()
     const Tokens hrToken = signInAs(kAda, kHrScopes);
     QVERIFY(gatewayToken.ok() && hrToken.ok());
     const auto obo = [&](const QString& assertion, const QString& scope, bool withSecret = true) {
-        FormParams form{{QStringLiteral("grant_type"), QStringLiteral("urn:ietf:params:oauth:grant-type:jwt-bearer")},
-                        {QStringLiteral("client_id"), QString::fromLatin1(builtin::kGatewayAppId)},
-                        {QStringLiteral("assertion"), assertion},
-                        {QStringLiteral("requested_token_use"), QStringLiteral("on_behalf_of")},
-                        {QStringLiteral("scope"), scope}};
+        FormParams form { { QStringLiteral("grant_type"),
+                              QStringLiteral("urn:ietf:params:oauth:grant-type:jwt-bearer") },
+            { QStringLiteral("client_id"), QString::fromLatin1(builtin::kGatewayAppId) },
+            { QStringLiteral("assertion"), assertion },
+            { QStringLiteral("requested_token_use"), QStringLiteral("on_behalf_of") },
+            { QStringLiteral("scope"), scope } };
         if (withSecret)
             form.append(QStringLiteral("client_secret"), QString::fromLatin1(builtin::kGatewaySecret));
         return postForm(*m_nam, m_lab->idp()->tokenUrl(), form);
@@ -492,7 +502,8 @@ void TestIdpTokens::onBehalfOfRejections()
     QCOMPARE(aadsts(r.object()), 50013);
     // Tampered.
     QString tampered = gatewayToken.accessToken;
-    tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == QLatin1Char('A') ? QLatin1Char('B') : QLatin1Char('A');
+    tampered[tampered.size() - 5]
+        = tampered[tampered.size() - 5] == QLatin1Char('A') ? QLatin1Char('B') : QLatin1Char('A');
     QCOMPARE(aadsts(obo(tampered, QStringLiteral("api://lab-hr/.default")).object()), 50013);
     // Expired (a token that ended an hour ago, signed by the IdP itself).
     json claims = decodePayload(gatewayToken.accessToken);

@@ -55,9 +55,9 @@ private:
     json claims(const std::function<void(json&)>& edit = {}) const
     {
         const qint64 now = QDateTime::currentSecsSinceEpoch();
-        json c{{"iss", kIssuer.toStdString()}, {"aud", kResource.toStdString()}, {"sub", "user-1"},
-               {"iat", now},                    {"nbf", now},                    {"exp", now + 300},
-               {"scope", "HR.Read"},            {"roles", json::array({"hr.admin"})}};
+        json c { { "iss", kIssuer.toStdString() }, { "aud", kResource.toStdString() }, { "sub", "user-1" },
+            { "iat", now }, { "nbf", now }, { "exp", now + 300 }, { "scope", "HR.Read" },
+            { "roles", json::array({ "hr.admin" }) } };
         if (edit)
             edit(c);
         return c;
@@ -71,8 +71,8 @@ private:
         JwtValidatorConfig c;
         c.issuer = kIssuer;
         c.jwksUrl = QUrl(m_server->baseUrl().toString() + QStringLiteral("/keys"));
-        c.audiences = {kResource};
-        c.algorithms = {QStringLiteral("RS256")};
+        c.audiences = { kResource };
+        c.algorithms = { QStringLiteral("RS256") };
         c.resourceMetadataUrl = kMetadata;
         c.minRefetchIntervalSecs = 0;
         return c;
@@ -80,7 +80,8 @@ private:
     JwtValidation check(JwtValidator& validator, const QByteArray& header, const QStringList& scopes = {})
     {
         std::optional<JwtValidation> result;
-        validator.validate(header, this, [&result](const JwtValidation& r) { result = r; }, scopes);
+        validator.validate(
+            header, this, [&result](const JwtValidation& r) { result = r; }, scopes);
         QElapsedTimer timer;
         timer.start();
         while (!result && timer.elapsed() < 10000)
@@ -125,18 +126,20 @@ void TestLabJwtValidator::acceptsTheRightToken()
     QVERIFY2(r.ok, qPrintable(r.errorDescription));
     QCOMPARE(r.status, 200);
     QCOMPARE(qs(r.claims, "sub"), QStringLiteral("user-1"));
-    QCOMPARE(r.scopes, QStringList{QStringLiteral("HR.Read")});
-    QCOMPARE(r.roles, QStringList{QStringLiteral("hr.admin")});
+    QCOMPARE(r.scopes, QStringList { QStringLiteral("HR.Read") });
+    QCOMPARE(r.roles, QStringList { QStringLiteral("hr.admin") });
     QCOMPARE(m_keyFetches, 1);
     // Entra puts scopes in scp.
     const JwtValidation entra = check(validator, bearer(token([](json& c) {
-                                                      c.erase("scope");
-                                                      c["scp"] = "HR.Read HR.Write";
-                                                  })));
+        c.erase("scope");
+        c["scp"] = "HR.Read HR.Write";
+    })));
     QVERIFY(entra.ok);
-    QCOMPARE(entra.scopes, (QStringList{QStringLiteral("HR.Read"), QStringLiteral("HR.Write")}));
+    QCOMPARE(entra.scopes, (QStringList { QStringLiteral("HR.Read"), QStringLiteral("HR.Write") }));
     // An audience list that contains the resource is fine; keys stay cached.
-    QVERIFY(check(validator, bearer(token([](json& c) { c["aud"] = json::array({"other", kResource.toStdString()}); }))).ok);
+    QVERIFY(check(validator, bearer(token([](json& c) {
+        c["aud"] = json::array({ "other", kResource.toStdString() });
+    }))).ok);
     QCOMPARE(m_keyFetches, 1);
 }
 
@@ -173,16 +176,18 @@ void TestLabJwtValidator::refusals()
         t = token([now](json& c) { c["nbf"] = now + 120; });
     } else if (kind == QLatin1String("tampered")) {
         const QStringList parts = token().split(QLatin1Char('.'));
-        t = parts[0] + QLatin1Char('.') + b64(dumpJson(claims([](json& c) { c["roles"] = json::array({"hr.owner"}); })))
-            + QLatin1Char('.') + parts[2];
+        t = parts[0] + QLatin1Char('.')
+            + b64(dumpJson(claims([](json& c) { c["roles"] = json::array({ "hr.owner" }); }))) + QLatin1Char('.')
+            + parts[2];
     } else if (kind == QLatin1String("none")) {
         t = b64(R"({"alg":"none","typ":"JWT"})") + QLatin1Char('.') + b64(dumpJson(claims())) + QLatin1Char('.');
     } else if (kind == QLatin1String("hs256")) {
         // The classic confusion: HMAC keyed with the issuer's public key.
-        const QString header = b64(dumpJson(json{{"alg", "HS256"}, {"typ", "JWT"}, {"kid", m_keys->activeKid().toStdString()}}));
+        const QString header = b64(
+            dumpJson(json { { "alg", "HS256" }, { "typ", "JWT" }, { "kid", m_keys->activeKid().toStdString() } }));
         const QString input = header + QLatin1Char('.') + b64(dumpJson(claims()));
-        const QByteArray mac = QMessageAuthenticationCode::hash(input.toUtf8(), m_keys->activeKey().publicKeyPem(),
-                                                                QCryptographicHash::Sha256);
+        const QByteArray mac = QMessageAuthenticationCode::hash(
+            input.toUtf8(), m_keys->activeKey().publicKeyPem(), QCryptographicHash::Sha256);
         t = input + QLatin1Char('.') + b64(mac);
     } else if (kind == QLatin1String("es256")) {
         SigningKeyRing ec(SigningKeyRing::KeyType::Ec);
@@ -232,10 +237,10 @@ void TestLabJwtValidator::noOrMalformedCredentials()
 void TestLabJwtValidator::insufficientScope()
 {
     JwtValidatorConfig c = config();
-    c.requiredScopes = {QStringLiteral("HR.Read")};
+    c.requiredScopes = { QStringLiteral("HR.Read") };
     JwtValidator validator(c);
     QVERIFY(check(validator, bearer(token())).ok);
-    const JwtValidation r = check(validator, bearer(token()), {QStringLiteral("HR.Write")});
+    const JwtValidation r = check(validator, bearer(token()), { QStringLiteral("HR.Write") });
     QVERIFY(!r.ok);
     QCOMPARE(r.status, 403);
     QCOMPARE(r.error, QStringLiteral("insufficient_scope"));
@@ -243,7 +248,7 @@ void TestLabJwtValidator::insufficientScope()
     QVERIFY(r.wwwAuthenticate.contains("scope=\"HR.Read HR.Write\""));
     QCOMPARE(qs(r.claims, "sub"), QStringLiteral("user-1")); // verified, just not enough
     const QString both = token([](json& x) { x["scope"] = "HR.Read HR.Write"; });
-    QVERIFY(check(validator, bearer(both), {QStringLiteral("HR.Write")}).ok);
+    QVERIFY(check(validator, bearer(both), { QStringLiteral("HR.Write") }).ok);
 }
 
 void TestLabJwtValidator::unknownKidRefetchesOnceRateLimited()
@@ -296,7 +301,7 @@ void TestLabJwtValidator::claimsChallenge()
     const json requested = json::parse(QByteArray::fromBase64(m.captured(1).toLatin1()).toStdString());
     QCOMPARE(requested, JwtValidator::acrsClaimsRequest(QStringLiteral("c1")));
     QCOMPARE(requested["access_token"]["acrs"]["value"], json("c1"));
-    QVERIFY(check(validator, bearer(token([](json& x) { x["acrs"] = json::array({"c1"}); }))).ok);
+    QVERIFY(check(validator, bearer(token([](json& x) { x["acrs"] = json::array({ "c1" }); }))).ok);
 }
 
 void TestLabJwtValidator::cachedValidationForSynchronousHooks()
@@ -308,7 +313,7 @@ void TestLabJwtValidator::cachedValidationForSynchronousHooks()
     QTRY_VERIFY(validator.keySet()->hasKeys()); // the refusal started the fetch
     QVERIFY(validator.validateCached(bearer(token())).ok);
     QCOMPARE(validator.validateCached(bearer(token([](json& c) { c["aud"] = "x"; }))).failure,
-             crypto::VerifyFailure::WrongAudience);
+        crypto::VerifyFailure::WrongAudience);
     QCOMPARE(validator.validateCached(QByteArray()).status, 401);
 
     JwtValidator prefetched(config());
@@ -327,29 +332,30 @@ void TestLabJwtValidator::cachedValidationForSynchronousHooks()
 void TestLabJwtValidator::challengeOnTheWire()
 {
     JwtValidatorConfig c = config();
-    c.requiredScopes = {QStringLiteral("HR.Read")};
+    c.requiredScopes = { QStringLiteral("HR.Read") };
     c.realm = QStringLiteral("hr");
     JwtValidator validator(c);
     HttpServer resource;
-    resource.route("GET", QStringLiteral("/mcp"), [&validator, &resource](const Request& request, const ResponderPtr& responder) {
-        validator.validate(request.header("Authorization"), &resource, [responder](const JwtValidation& r) {
-            if (r.ok)
-                responder->send(200, "hello " + qs(r.claims, "sub").toUtf8());
-            else
-                JwtValidator::sendChallenge(responder, r);
+    resource.route(
+        "GET", QStringLiteral("/mcp"), [&validator, &resource](const Request& request, const ResponderPtr& responder) {
+            validator.validate(request.header("Authorization"), &resource, [responder](const JwtValidation& r) {
+                if (r.ok)
+                    responder->send(200, "hello " + qs(r.claims, "sub").toUtf8());
+                else
+                    JwtValidator::sendChallenge(responder, r);
+            });
         });
-    });
     QVERIFY(resource.listen());
     QNetworkAccessManager nam;
     const QUrl url(resource.baseUrl().toString() + QStringLiteral("/mcp"));
-    HttpResult r = get(nam, url, {{"Authorization", bearer(token())}});
+    HttpResult r = get(nam, url, { { "Authorization", bearer(token()) } });
     QCOMPARE(r.status, 200);
     QCOMPARE(r.body, QByteArray("hello user-1"));
-    r = get(nam, url, {{"Authorization", bearer(token([](json& x) { x["aud"] = "elsewhere"; }))}});
+    r = get(nam, url, { { "Authorization", bearer(token([](json& x) { x["aud"] = "elsewhere"; })) } });
     QCOMPARE(r.status, 401);
     QVERIFY(r.header("WWW-Authenticate").startsWith("Bearer realm=\"hr\", error=\"invalid_token\""));
     QCOMPARE(qs(r.object(), "error"), QStringLiteral("invalid_token"));
-    r = get(nam, url, {{"Authorization", bearer(token([](json& x) { x["scope"] = "Other"; }))}});
+    r = get(nam, url, { { "Authorization", bearer(token([](json& x) { x["scope"] = "Other"; })) } });
     QCOMPARE(r.status, 403);
     QVERIFY(r.header("WWW-Authenticate").contains("scope=\"HR.Read\""));
     r = get(nam, url);
@@ -361,7 +367,7 @@ void TestLabJwtValidator::tenantTemplate()
 {
     JwtValidatorConfig c = config();
     c.issuer = QStringLiteral("https://login.lab.test/{tenantid}/v2.0");
-    c.tenants = {QStringLiteral("aaaaaaaa-0000-0000-0000-000000000001")};
+    c.tenants = { QStringLiteral("aaaaaaaa-0000-0000-0000-000000000001") };
     JwtValidator validator(c);
     const auto forTenant = [this](const QString& tid) {
         return token([tid](json& x) {
@@ -370,7 +376,8 @@ void TestLabJwtValidator::tenantTemplate()
         });
     };
     QVERIFY(check(validator, bearer(forTenant(QStringLiteral("aaaaaaaa-0000-0000-0000-000000000001")))).ok);
-    const JwtValidation other = check(validator, bearer(forTenant(QStringLiteral("bbbbbbbb-0000-0000-0000-000000000002"))));
+    const JwtValidation other
+        = check(validator, bearer(forTenant(QStringLiteral("bbbbbbbb-0000-0000-0000-000000000002"))));
     QVERIFY(!other.ok);
     QCOMPARE(other.failure, crypto::VerifyFailure::WrongIssuer);
 }
@@ -383,39 +390,39 @@ void TestLabJwtValidator::entraAndTokenServiceSetUps()
     QNetworkAccessManager nam;
     // A token straight from the IdP for the HR API, and one from the token service for the HR server.
     const Tokens entra = signIn(nam, *lab.idp(), QStringLiteral("ada@lanyardlab.onmicrosoft.com"),
-                                QStringLiteral("openid offline_access api://lab-hr/.default"));
+        QStringLiteral("openid offline_access api://lab-hr/.default"));
     QVERIFY(entra.ok());
     const Tokens forSts = refresh(nam, *lab.idp(), lab.lanyardClientId(), entra.refreshToken, lab.tokenServiceScope());
     QVERIFY(forSts.ok());
-    const HttpResult exchanged = postForm(
-        nam, lab.tokenServiceTokenUrl(),
-        FormParams{{QStringLiteral("grant_type"), QStringLiteral("urn:ietf:params:oauth:grant-type:token-exchange")},
-                   {QStringLiteral("client_id"), lab.lanyardClientId()},
-                   {QStringLiteral("subject_token"), forSts.accessToken},
-                   {QStringLiteral("subject_token_type"), QStringLiteral("urn:ietf:params:oauth:token-type:access_token")},
-                   {QStringLiteral("resource"), kResource}});
+    const HttpResult exchanged = postForm(nam, lab.tokenServiceTokenUrl(),
+        FormParams {
+            { QStringLiteral("grant_type"), QStringLiteral("urn:ietf:params:oauth:grant-type:token-exchange") },
+            { QStringLiteral("client_id"), lab.lanyardClientId() },
+            { QStringLiteral("subject_token"), forSts.accessToken },
+            { QStringLiteral("subject_token_type"), QStringLiteral("urn:ietf:params:oauth:token-type:access_token") },
+            { QStringLiteral("resource"), kResource } });
     QCOMPARE(exchanged.status, 200);
     const QString stsToken = qs(exchanged.object(), "access_token");
 
     JwtValidator direct(lab.entraValidatorConfig(QStringLiteral("lab-hr"), kMetadata));
     JwtValidator viaSts(lab.tokenServiceValidatorConfig(kResource, kMetadata));
-    const JwtValidation a = check(direct, bearer(entra.accessToken), {QStringLiteral("HR.Read")});
+    const JwtValidation a = check(direct, bearer(entra.accessToken), { QStringLiteral("HR.Read") });
     QVERIFY2(a.ok, qPrintable(a.errorDescription));
-    QCOMPARE(a.roles, QStringList{QStringLiteral("HR.Admin")});
+    QCOMPARE(a.roles, QStringList { QStringLiteral("HR.Admin") });
     QVERIFY(!check(direct, bearer(stsToken)).ok);
     QVERIFY(!check(direct, bearer(forSts.accessToken)).ok); // a token for the token service is not for HR
-    const JwtValidation b = check(viaSts, bearer(stsToken), {QStringLiteral("HR.Write")});
+    const JwtValidation b = check(viaSts, bearer(stsToken), { QStringLiteral("HR.Write") });
     QVERIFY2(b.ok, qPrintable(b.errorDescription));
-    QCOMPARE(b.roles, QStringList{QStringLiteral("hr.admin")});
+    QCOMPARE(b.roles, QStringList { QStringLiteral("hr.admin") });
     QCOMPARE(qs(b.claims["act"], "sub"), lab.lanyardClientId());
     QVERIFY(!check(viaSts, bearer(entra.accessToken)).ok);
 
     // Protected resource metadata for both set-ups.
     json prm = lab.protectedResourceMetadata(kResource, QStringLiteral("lab-hr"), false);
-    QCOMPARE(prm["authorization_servers"], json::array({lab.authority().toString().toStdString()}));
-    QCOMPARE(prm["scopes_supported"], json::array({"api://lab-hr/HR.Read", "api://lab-hr/HR.Write"}));
+    QCOMPARE(prm["authorization_servers"], json::array({ lab.authority().toString().toStdString() }));
+    QCOMPARE(prm["scopes_supported"], json::array({ "api://lab-hr/HR.Read", "api://lab-hr/HR.Write" }));
     prm = lab.protectedResourceMetadata(kResource, QStringLiteral("hr"), true);
-    QCOMPARE(prm["authorization_servers"], json::array({lab.tokenServiceIssuer().toStdString()}));
+    QCOMPARE(prm["authorization_servers"], json::array({ lab.tokenServiceIssuer().toStdString() }));
     QCOMPARE(prm["resource"], json(kResource.toStdString()));
 }
 

@@ -29,8 +29,8 @@ const QString kDocsResource = QStringLiteral("http://127.0.0.1:5102/mcp");
 
 QString unsignedToken(const json& header, const json& payload, const QByteArray& signature = {})
 {
-    return QString::fromLatin1(crypto::base64UrlEncode(dumpJson(header)) + '.' + crypto::base64UrlEncode(dumpJson(payload)) + '.'
-                               + crypto::base64UrlEncode(signature));
+    return QString::fromLatin1(crypto::base64UrlEncode(dumpJson(header)) + '.'
+        + crypto::base64UrlEncode(dumpJson(payload)) + '.' + crypto::base64UrlEncode(signature));
 }
 
 } // namespace
@@ -68,17 +68,17 @@ private:
     QString subjectToken(const QString& user = kAda, QString* idToken = nullptr)
     {
         QNetworkAccessManager browser;
-        const Tokens t = signIn(browser, *m_lab->idp(), user, QStringLiteral("openid offline_access ") + m_lab->tokenServiceScope());
+        const Tokens t = signIn(
+            browser, *m_lab->idp(), user, QStringLiteral("openid offline_access ") + m_lab->tokenServiceScope());
         if (idToken)
             *idToken = t.idToken;
         return t.accessToken;
     }
-    FormParams exchangeForm(const QString& subject, const QString& target = kHrResource, const QString& clientId = kLanyard)
+    FormParams exchangeForm(
+        const QString& subject, const QString& target = kHrResource, const QString& clientId = kLanyard)
     {
-        FormParams f{{QStringLiteral("grant_type"), kExchange},
-                     {QStringLiteral("subject_token"), subject},
-                     {QStringLiteral("subject_token_type"), kAccessTokenType},
-                     {QStringLiteral("resource"), target}};
+        FormParams f { { QStringLiteral("grant_type"), kExchange }, { QStringLiteral("subject_token"), subject },
+            { QStringLiteral("subject_token_type"), kAccessTokenType }, { QStringLiteral("resource"), target } };
         if (!clientId.isEmpty())
             f.append(QStringLiteral("client_id"), clientId);
         return f;
@@ -93,9 +93,9 @@ private:
         if (!keys)
             return {};
         crypto::VerifyOptions o;
-        o.algorithms = {QStringLiteral("ES256")};
-        o.issuers = {m_lab->tokenServiceIssuer()};
-        o.audiences = {audience};
+        o.algorithms = { QStringLiteral("ES256") };
+        o.issuers = { m_lab->tokenServiceIssuer() };
+        o.audiences = { audience };
         return crypto::verifyJwt(token.toUtf8(), *keys, o);
     }
     // A token with the claims of a real subject token, changed by `edit`, signed by the IdP.
@@ -159,11 +159,11 @@ void TestStsExchange::metadata()
     QCOMPARE(qs(doc, "issuer"), m_lab->tokenServiceIssuer());
     QVERIFY(!m_lab->tokenServiceIssuer().endsWith(QLatin1Char('/')));
     QCOMPARE(m_lab->tokenService()->metadataUrl().toString(),
-             qs(doc, "issuer") + QStringLiteral("/.well-known/oauth-authorization-server"));
+        qs(doc, "issuer") + QStringLiteral("/.well-known/oauth-authorization-server"));
     QVERIFY(doc["grant_types_supported"].is_array());
     QVERIFY(doc["grant_types_supported"].dump().find(kExchange.toStdString()) != std::string::npos);
     QCOMPARE(qs(doc, "token_endpoint"), m_lab->tokenService()->tokenUrl().toString());
-    for (const char* method : {"none", "client_secret_basic", "client_secret_post", "private_key_jwt"})
+    for (const char* method : { "none", "client_secret_basic", "client_secret_post", "private_key_jwt" })
         QVERIFY(doc["token_endpoint_auth_methods_supported"].dump().find(method) != std::string::npos);
     const HttpResult keys = get(*m_nam, QUrl(qs(doc, "jwks_uri")));
     QCOMPARE(keys.status, 200);
@@ -181,11 +181,12 @@ void TestStsExchange::exchangeForEachServer_data()
     QTest::addColumn<QStringList>("roles");
     QTest::addColumn<QString>("scope");
     QTest::addColumn<bool>("byAudience");
-    QTest::newRow("ada hr") << kAda << "hr" << kHrResource << QStringList{QStringLiteral("hr.admin")} << "HR.Read HR.Write" << false;
-    QTest::newRow("ada docs") << kAda << "docs" << kDocsResource << QStringList{QStringLiteral("docs.editor")}
+    QTest::newRow("ada hr") << kAda << "hr" << kHrResource << QStringList { QStringLiteral("hr.admin") }
+                            << "HR.Read HR.Write" << false;
+    QTest::newRow("ada docs") << kAda << "docs" << kDocsResource << QStringList { QStringLiteral("docs.editor") }
                               << "Docs.Read Docs.Write" << false;
     QTest::newRow("olli hr") << kOlli << "hr" << kHrResource << QStringList() << "HR.Read HR.Write" << false;
-    QTest::newRow("ada hr by audience") << kAda << "hr" << kHrResource << QStringList{QStringLiteral("hr.admin")}
+    QTest::newRow("ada hr by audience") << kAda << "hr" << kHrResource << QStringList { QStringLiteral("hr.admin") }
                                         << "HR.Read HR.Write" << true;
 }
 
@@ -201,11 +202,9 @@ void TestStsExchange::exchangeForEachServer()
     QVERIFY(!subject.isEmpty());
     FormParams form = exchangeForm(subject, resource);
     if (byAudience) {
-        form = FormParams{{QStringLiteral("grant_type"), kExchange},
-                          {QStringLiteral("subject_token"), subject},
-                          {QStringLiteral("subject_token_type"), kAccessTokenType},
-                          {QStringLiteral("audience"), server},
-                          {QStringLiteral("client_id"), kLanyard}};
+        form = FormParams { { QStringLiteral("grant_type"), kExchange }, { QStringLiteral("subject_token"), subject },
+            { QStringLiteral("subject_token_type"), kAccessTokenType }, { QStringLiteral("audience"), server },
+            { QStringLiteral("client_id"), kLanyard } };
     }
     QSignalSpy exchanged(m_lab->tokenService(), &TokenService::tokenExchanged);
     const HttpResult r = exchange(form);
@@ -233,7 +232,7 @@ void TestStsExchange::exchangeForEachServer()
     QCOMPARE(qs(claims, "name"), qs(subjectClaims, "name"));
     QCOMPARE(qs(claims, "scope"), scope);
     QCOMPARE(qs(claims, "client_id"), kLanyard);
-    QCOMPARE(claims["act"], (json{{"sub", kLanyard.toStdString()}, {"client_id", kLanyard.toStdString()}}));
+    QCOMPARE(claims["act"], (json { { "sub", kLanyard.toStdString() }, { "client_id", kLanyard.toStdString() } }));
     if (roles.isEmpty()) {
         QVERIFY(!claims.contains("roles"));
     } else {
@@ -278,11 +277,9 @@ void TestStsExchange::idTokenAsSubject()
     subjectToken(kOlli, &idToken);
     QVERIFY(!idToken.isEmpty());
     FormParams form = exchangeForm(idToken);
-    form = FormParams{{QStringLiteral("grant_type"), kExchange},
-                      {QStringLiteral("subject_token"), idToken},
-                      {QStringLiteral("subject_token_type"), kIdTokenType},
-                      {QStringLiteral("resource"), kHrResource},
-                      {QStringLiteral("client_id"), kLanyard}};
+    form = FormParams { { QStringLiteral("grant_type"), kExchange }, { QStringLiteral("subject_token"), idToken },
+        { QStringLiteral("subject_token_type"), kIdTokenType }, { QStringLiteral("resource"), kHrResource },
+        { QStringLiteral("client_id"), kLanyard } };
     HttpResult r = exchange(form);
     QVERIFY2(r.status == 200, r.body.constData());
     QCOMPARE(qs(decodePayload(qs(r.object(), "access_token")), "preferred_username"), kOlli);
@@ -298,26 +295,26 @@ void TestStsExchange::chainThroughAServer()
     const HttpResult first = exchange(exchangeForm(subjectToken(), kDocsResource));
     QCOMPARE(first.status, 200);
     const QString docsToken = qs(first.object(), "access_token");
-    const QByteArray auth = basicAuth(QString::fromLatin1(builtin::kDocsServerClientId), QString::fromLatin1(builtin::kDocsServerSecret));
-    HttpResult second = exchange(exchangeForm(docsToken, kHrResource, QString()), {{"Authorization", auth}});
+    const QByteArray auth
+        = basicAuth(QString::fromLatin1(builtin::kDocsServerClientId), QString::fromLatin1(builtin::kDocsServerSecret));
+    HttpResult second = exchange(exchangeForm(docsToken, kHrResource, QString()), { { "Authorization", auth } });
     QVERIFY2(second.status == 200, second.body.constData());
     json claims = decodePayload(qs(second.object(), "access_token"));
     const std::string server = builtin::kDocsServerClientId;
-    const json expectedAct{{"sub", server},
-                           {"client_id", server},
-                           {"act", {{"sub", kLanyard.toStdString()}, {"client_id", kLanyard.toStdString()}}}};
+    const json expectedAct { { "sub", server }, { "client_id", server },
+        { "act", { { "sub", kLanyard.toStdString() }, { "client_id", kLanyard.toStdString() } } } };
     QCOMPARE(claims["act"], expectedAct);
     QCOMPARE(qs(claims, "preferred_username"), kAda);
-    QCOMPARE(claims["roles"], json::array({"hr.admin"}));
+    QCOMPARE(claims["roles"], json::array({ "hr.admin" }));
     QCOMPARE(qs(claims, "aud"), kHrResource);
 
     // The docs server may not pass on tokens meant for HR (it does not own that server) ...
     const QString hrToken = qs(exchange(exchangeForm(subjectToken(), kHrResource)).object(), "access_token");
-    second = exchange(exchangeForm(hrToken, kHrResource, QString()), {{"Authorization", auth}});
+    second = exchange(exchangeForm(hrToken, kHrResource, QString()), { { "Authorization", auth } });
     QCOMPARE(second.status, 400);
     QCOMPARE(qs(second.object(), "error"), QStringLiteral("invalid_grant"));
     // ... nor get tokens for docs itself (its registration lists only hr).
-    second = exchange(exchangeForm(docsToken, kDocsResource, QString()), {{"Authorization", auth}});
+    second = exchange(exchangeForm(docsToken, kDocsResource, QString()), { { "Authorization", auth } });
     QCOMPARE(second.status, 400);
     QCOMPARE(qs(second.object(), "error"), QStringLiteral("unauthorized_client"));
     // Lanyard (a public client) may not pass a token-service token on.
@@ -349,8 +346,10 @@ void TestStsExchange::actorToken()
     FormParams chained = exchangeForm(docsToken, kHrResource, QString());
     chained.append(QStringLiteral("actor_token"), QString::fromUtf8(*actor));
     chained.append(QStringLiteral("actor_token_type"), kJwtType);
-    r = exchange(chained, {{"Authorization", basicAuth(QString::fromLatin1(builtin::kDocsServerClientId),
-                                                        QString::fromLatin1(builtin::kDocsServerSecret))}});
+    r = exchange(chained,
+        { { "Authorization",
+            basicAuth(QString::fromLatin1(builtin::kDocsServerClientId),
+                QString::fromLatin1(builtin::kDocsServerSecret)) } });
     QVERIFY2(r.status == 200, r.body.constData());
     act = decodePayload(qs(r.object(), "access_token"))["act"];
     QCOMPARE(qs(act, "sub"), QStringLiteral("agent-7"));
@@ -369,18 +368,22 @@ void TestStsExchange::mayAct()
 {
     const QString subject = subjectToken();
     // may_act names somebody else: refused.
-    HttpResult r = exchange(exchangeForm(forged(subject, [](json& c) { c["may_act"] = {{"sub", "someone-else"}}; })));
+    HttpResult r = exchange(exchangeForm(forged(subject, [](json& c) {
+        c["may_act"] = { { "sub", "someone-else" } };
+    })));
     QCOMPARE(r.status, 400);
     QCOMPARE(qs(r.object(), "error"), QStringLiteral("invalid_grant"));
     QVERIFY(qs(r.object(), "error_description").contains(QStringLiteral("may_act")));
     // may_act names the client: allowed.
-    r = exchange(exchangeForm(forged(subject, [](json& c) { c["may_act"] = {{"sub", builtin::kLanyardClientId}}; })));
+    r = exchange(exchangeForm(forged(subject, [](json& c) {
+        c["may_act"] = { { "sub", builtin::kLanyardClientId } };
+    })));
     QVERIFY2(r.status == 200, r.body.constData());
     // may_act names the actor of the actor token: allowed with it, refused without it.
     json agent = decodePayload(subject);
     agent["sub"] = "agent-7";
     const QString actor = QString::fromUtf8(*m_lab->idp()->signClaims(agent));
-    const QString limited = forged(subject, [](json& c) { c["may_act"] = {{"sub", "agent-7"}}; });
+    const QString limited = forged(subject, [](json& c) { c["may_act"] = { { "sub", "agent-7" } }; });
     FormParams withActor = exchangeForm(limited);
     withActor.append(QStringLiteral("actor_token"), actor);
     withActor.append(QStringLiteral("actor_token_type"), kJwtType);
@@ -394,8 +397,8 @@ void TestStsExchange::badSubjectTokens_data()
 {
     QTest::addColumn<QString>("kind");
     QTest::addColumn<int>("status");
-    for (const char* kind : {"expired", "tampered", "alg none", "HS256", "wrong audience", "unknown kid", "issuer mismatch",
-                             "other tenant", "not a JWT", "no sub", "not yet valid"})
+    for (const char* kind : { "expired", "tampered", "alg none", "HS256", "wrong audience", "unknown kid",
+             "issuer mismatch", "other tenant", "not a JWT", "no sub", "not yet valid" })
         QTest::newRow(kind) << QString::fromLatin1(kind) << 400;
     QTest::newRow("expired within skew") << QStringLiteral("skew") << 200;
 }
@@ -417,18 +420,20 @@ void TestStsExchange::badSubjectTokens()
         const QStringList parts = subject.split(QLatin1Char('.'));
         json claims = decodePayload(subject);
         claims["oid"] = builtin::kOlliOid;
-        token = parts[0] + QLatin1Char('.') + QString::fromLatin1(crypto::base64UrlEncode(dumpJson(claims))) + QLatin1Char('.') + parts[2];
+        token = parts[0] + QLatin1Char('.') + QString::fromLatin1(crypto::base64UrlEncode(dumpJson(claims)))
+            + QLatin1Char('.') + parts[2];
     } else if (kind == QLatin1String("alg none")) {
-        token = unsignedToken(json{{"alg", "none"}, {"typ", "JWT"}}, decodePayload(subject));
+        token = unsignedToken(json { { "alg", "none" }, { "typ", "JWT" } }, decodePayload(subject));
     } else if (kind == QLatin1String("HS256")) {
-        token = unsignedToken(json{{"alg", "HS256"}, {"typ", "JWT"}, {"kid", m_lab->idp()->signingKeys().activeKid().toStdString()}},
-                              decodePayload(subject), QByteArray(32, 'k'));
+        token = unsignedToken(json { { "alg", "HS256" }, { "typ", "JWT" },
+                                  { "kid", m_lab->idp()->signingKeys().activeKid().toStdString() } },
+            decodePayload(subject), QByteArray(32, 'k'));
     } else if (kind == QLatin1String("wrong audience")) {
         token = forged(subject, [](json& c) { c["aud"] = builtin::kHrAppId; });
     } else if (kind == QLatin1String("unknown kid")) {
         crypto::Key key = crypto::Key::generateRsa(2048);
         key.setKid(QStringLiteral("not-published"));
-        const auto signed_ = crypto::signJwt(key, json{{"typ", "JWT"}}, decodePayload(subject));
+        const auto signed_ = crypto::signJwt(key, json { { "typ", "JWT" } }, decodePayload(subject));
         QVERIFY(signed_);
         token = QString::fromUtf8(*signed_);
     } else if (kind == QLatin1String("issuer mismatch")) {
@@ -465,7 +470,8 @@ void TestStsExchange::unknownKidRefetchesOnce()
     QCOMPARE(m_lab->tokenService()->jwksFetchCount(), 1); // cached
     crypto::Key key = crypto::Key::generateRsa(2048);
     key.setKid(QStringLiteral("not-published"));
-    const QString stranger = QString::fromUtf8(*crypto::signJwt(key, json{{"typ", "JWT"}}, decodePayload(subject)));
+    const QString stranger
+        = QString::fromUtf8(*crypto::signJwt(key, json { { "typ", "JWT" } }, decodePayload(subject)));
     QCOMPARE(exchange(exchangeForm(stranger)).status, 400);
     QCOMPARE(m_lab->tokenService()->jwksFetchCount(), 2); // exactly one refetch
 }
@@ -474,7 +480,8 @@ void TestStsExchange::followsIdpKeyRotation()
 {
     freshLab();
     QNetworkAccessManager browser;
-    const Tokens t = signIn(browser, *m_lab->idp(), kAda, QStringLiteral("openid offline_access ") + m_lab->tokenServiceScope());
+    const Tokens t
+        = signIn(browser, *m_lab->idp(), kAda, QStringLiteral("openid offline_access ") + m_lab->tokenServiceScope());
     QVERIFY(t.ok());
     QCOMPARE(exchange(exchangeForm(t.accessToken)).status, 200);
     QCOMPARE(m_lab->tokenService()->jwksFetchCount(), 1);
@@ -502,41 +509,41 @@ void TestStsExchange::requestErrors_data()
     const QString gt = QStringLiteral("grant_type");
     const QString cid = QStringLiteral("client_id");
     const QString res = QStringLiteral("resource");
-    QTest::newRow("no grant_type") << QStringList{cid, kLanyard, st, "$S", stt, kAccessTokenType, res, kHrResource}
+    QTest::newRow("no grant_type") << QStringList { cid, kLanyard, st, "$S", stt, kAccessTokenType, res, kHrResource }
                                    << "invalid_request";
-    QTest::newRow("other grant") << QStringList{gt, "authorization_code", cid, kLanyard} << "unsupported_grant_type";
-    QTest::newRow("no subject_token") << QStringList{gt, kExchange, cid, kLanyard, stt, kAccessTokenType, res, kHrResource}
-                                      << "invalid_request";
-    QTest::newRow("no subject_token_type") << QStringList{gt, kExchange, cid, kLanyard, st, "$S", res, kHrResource}
-                                           << "invalid_request";
-    QTest::newRow("SAML subject") << QStringList{gt, kExchange, cid, kLanyard, st, "$S", stt,
-                                                 "urn:ietf:params:oauth:token-type:saml2", res, kHrResource}
+    QTest::newRow("other grant") << QStringList { gt, "authorization_code", cid, kLanyard } << "unsupported_grant_type";
+    QTest::newRow("no subject_token") << QStringList { gt, kExchange, cid, kLanyard, stt, kAccessTokenType, res,
+        kHrResource } << "invalid_request";
+    QTest::newRow("no subject_token_type")
+        << QStringList { gt, kExchange, cid, kLanyard, st, "$S", res, kHrResource } << "invalid_request";
+    QTest::newRow("SAML subject") << QStringList { gt, kExchange, cid, kLanyard, st, "$S", stt,
+        "urn:ietf:params:oauth:token-type:saml2", res, kHrResource }
                                   << "invalid_request";
-    QTest::newRow("unknown resource") << QStringList{gt, kExchange, cid, kLanyard, st, "$S", stt, kAccessTokenType, res,
-                                                     "http://127.0.0.1:9/mcp"}
+    QTest::newRow("unknown resource") << QStringList { gt, kExchange, cid, kLanyard, st, "$S", stt, kAccessTokenType,
+        res, "http://127.0.0.1:9/mcp" }
                                       << "invalid_target";
-    QTest::newRow("relative resource") << QStringList{gt, kExchange, cid, kLanyard, st, "$S", stt, kAccessTokenType, res, "/mcp"}
-                                       << "invalid_target";
-    QTest::newRow("two servers") << QStringList{gt, kExchange, cid, kLanyard, st, "$S", stt, kAccessTokenType, res,
-                                                kHrResource, res, kDocsResource}
+    QTest::newRow("relative resource") << QStringList { gt, kExchange, cid, kLanyard, st, "$S", stt, kAccessTokenType,
+        res, "/mcp" } << "invalid_target";
+    QTest::newRow("two servers") << QStringList { gt, kExchange, cid, kLanyard, st, "$S", stt, kAccessTokenType, res,
+        kHrResource, res, kDocsResource }
                                  << "invalid_target";
-    QTest::newRow("no target") << QStringList{gt, kExchange, cid, kLanyard, st, "$S", stt, kAccessTokenType} << "invalid_target";
-    QTest::newRow("unknown audience") << QStringList{gt, kExchange, cid, kLanyard, st, "$S", stt, kAccessTokenType,
-                                                     "audience", "payroll"}
-                                      << "invalid_target";
-    QTest::newRow("ID token requested") << QStringList{gt, kExchange, cid, kLanyard, st, "$S", stt, kAccessTokenType, res,
-                                                       kHrResource, "requested_token_type", kIdTokenType}
+    QTest::newRow("no target") << QStringList { gt, kExchange, cid, kLanyard, st, "$S", stt, kAccessTokenType }
+                               << "invalid_target";
+    QTest::newRow("unknown audience") << QStringList { gt, kExchange, cid, kLanyard, st, "$S", stt, kAccessTokenType,
+        "audience", "payroll" } << "invalid_target";
+    QTest::newRow("ID token requested") << QStringList { gt, kExchange, cid, kLanyard, st, "$S", stt, kAccessTokenType,
+        res, kHrResource, "requested_token_type", kIdTokenType }
                                         << "invalid_request";
-    QTest::newRow("actor token without type") << QStringList{gt, kExchange, cid, kLanyard, st, "$S", stt, kAccessTokenType,
-                                                             res, kHrResource, "actor_token", "$S"}
+    QTest::newRow("actor token without type") << QStringList { gt, kExchange, cid, kLanyard, st, "$S", stt,
+        kAccessTokenType, res, kHrResource, "actor_token", "$S" }
                                               << "invalid_request";
-    QTest::newRow("duplicate parameter") << QStringList{gt, kExchange, gt, kExchange, cid, kLanyard, st, "$S", stt,
-                                                        kAccessTokenType, res, kHrResource}
+    QTest::newRow("duplicate parameter") << QStringList { gt, kExchange, gt, kExchange, cid, kLanyard, st, "$S", stt,
+        kAccessTokenType, res, kHrResource }
                                          << "invalid_request";
-    QTest::newRow("no client") << QStringList{gt, kExchange, st, "$S", stt, kAccessTokenType, res, kHrResource}
+    QTest::newRow("no client") << QStringList { gt, kExchange, st, "$S", stt, kAccessTokenType, res, kHrResource }
                                << "invalid_client";
-    QTest::newRow("unknown client") << QStringList{gt, kExchange, cid, "who", st, "$S", stt, kAccessTokenType, res, kHrResource}
-                                    << "invalid_client";
+    QTest::newRow("unknown client") << QStringList { gt, kExchange, cid, "who", st, "$S", stt, kAccessTokenType, res,
+        kHrResource } << "invalid_client";
 }
 
 void TestStsExchange::requestErrors()
@@ -560,7 +567,7 @@ void TestStsExchange::clientAuthentication()
     post.clientId = QStringLiteral("post-client");
     post.auth = ClientAuthMethod::ClientSecretPost;
     post.secret = QStringLiteral("p0st+secret&=");
-    post.servers = {QStringLiteral("*")};
+    post.servers = { QStringLiteral("*") };
     m_lab->tokenService()->addClient(post);
     const QString subject = subjectToken();
     const QString docsServer = QString::fromLatin1(builtin::kDocsServerClientId);
@@ -578,14 +585,17 @@ void TestStsExchange::clientAuthentication()
     QCOMPARE(r.status, 401);
     QCOMPARE(qs(r.object(), "error"), QStringLiteral("invalid_client"));
     // Registered for post, trying Basic.
-    r = exchange(exchangeForm(subject, kHrResource, QString()), {{"Authorization", basicAuth(post.clientId, post.secret)}});
+    r = exchange(
+        exchangeForm(subject, kHrResource, QString()), { { "Authorization", basicAuth(post.clientId, post.secret) } });
     QCOMPARE(r.status, 401);
     QCOMPARE(r.header("WWW-Authenticate"), QByteArray("Basic realm=\"lanyard-lab-sts\""));
 
     // client_secret_basic (the docs server; it only gets HR tokens)
-    r = exchange(exchangeForm(subject, kHrResource, QString()), {{"Authorization", basicAuth(docsServer, docsSecret)}});
+    r = exchange(
+        exchangeForm(subject, kHrResource, QString()), { { "Authorization", basicAuth(docsServer, docsSecret) } });
     QVERIFY2(r.status == 200, r.body.constData());
-    r = exchange(exchangeForm(subject, kHrResource, QString()), {{"Authorization", basicAuth(docsServer, QStringLiteral("nope"))}});
+    r = exchange(exchangeForm(subject, kHrResource, QString()),
+        { { "Authorization", basicAuth(docsServer, QStringLiteral("nope")) } });
     QCOMPARE(r.status, 401);
     QCOMPARE(qs(r.object(), "error"), QStringLiteral("invalid_client"));
     // Registered for Basic, secret in the body.
@@ -601,7 +611,7 @@ void TestStsExchange::clientAuthentication()
     // Two methods at once.
     form = exchangeForm(subject, kHrResource, QString());
     form.append(QStringLiteral("client_secret"), docsSecret);
-    r = exchange(form, {{"Authorization", basicAuth(docsServer, docsSecret)}});
+    r = exchange(form, { { "Authorization", basicAuth(docsServer, docsSecret) } });
     QCOMPARE(r.status, 400);
     QCOMPARE(qs(r.object(), "error"), QStringLiteral("invalid_request"));
 }
@@ -613,24 +623,22 @@ void TestStsExchange::privateKeyJwt()
     agent.clientId = QStringLiteral("agent-with-key");
     agent.auth = ClientAuthMethod::PrivateKeyJwt;
     agent.jwk = clientKey.publicJwk();
-    agent.servers = {QStringLiteral("docs")};
+    agent.servers = { QStringLiteral("docs") };
     m_lab->tokenService()->addClient(agent);
     const QString subject = subjectToken();
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     const auto assertion = [&](const crypto::Key& key, const std::function<void(json&)>& edit = {}) {
-        json claims{{"iss", agent.clientId.toStdString()},
-                    {"sub", agent.clientId.toStdString()},
-                    {"aud", m_lab->tokenService()->tokenUrl().toString().toStdString()},
-                    {"iat", now},
-                    {"exp", now + 60},
-                    {"jti", crypto::randomUrlSafe(16).toStdString()}};
+        json claims { { "iss", agent.clientId.toStdString() }, { "sub", agent.clientId.toStdString() },
+            { "aud", m_lab->tokenService()->tokenUrl().toString().toStdString() }, { "iat", now }, { "exp", now + 60 },
+            { "jti", crypto::randomUrlSafe(16).toStdString() } };
         if (edit)
             edit(claims);
         return QString::fromUtf8(crypto::signJwt(key, json::object(), claims).value_or(QByteArray()));
     };
     const auto withAssertion = [&](const QString& a) {
         FormParams form = exchangeForm(subject, kDocsResource, QString());
-        form.append(QStringLiteral("client_assertion_type"), QStringLiteral("urn:ietf:params:oauth:client-assertion-type:jwt-bearer"));
+        form.append(QStringLiteral("client_assertion_type"),
+            QStringLiteral("urn:ietf:params:oauth:client-assertion-type:jwt-bearer"));
         form.append(QStringLiteral("client_assertion"), a);
         return exchange(form);
     };
@@ -643,7 +651,9 @@ void TestStsExchange::privateKeyJwt()
     QCOMPARE(r.status, 401);
     QVERIFY(qs(r.object(), "error_description").contains(QStringLiteral("jti")));
     // The issuer as audience is fine too.
-    QCOMPARE(withAssertion(assertion(clientKey, [&](json& c) { c["aud"] = m_lab->tokenServiceIssuer().toStdString(); })).status, 200);
+    QCOMPARE(withAssertion(assertion(clientKey, [&](json& c) { c["aud"] = m_lab->tokenServiceIssuer().toStdString(); }))
+                 .status,
+        200);
     // Another key, another audience, expired, too long-lived, no jti: all refused.
     QCOMPARE(withAssertion(assertion(crypto::Key::generateEc())).status, 401);
     QCOMPARE(withAssertion(assertion(clientKey, [](json& c) { c["aud"] = "http://elsewhere/token"; })).status, 401);
@@ -667,7 +677,7 @@ void TestStsExchange::publicClientOnlyItsOwnTokens()
     TokenServiceClient other;
     other.clientId = QStringLiteral("another-desktop-app");
     other.auth = ClientAuthMethod::None;
-    other.servers = {QStringLiteral("*")};
+    other.servers = { QStringLiteral("*") };
     m_lab->tokenService()->addClient(other);
     const HttpResult r = exchange(exchangeForm(subjectToken(), kHrResource, other.clientId));
     QCOMPARE(r.status, 400);
@@ -700,7 +710,7 @@ void TestStsExchange::idpDownUsesCachedKeys()
     QVERIFY(m_lab->setIdpDown(true));
     QVERIFY(m_lab->isIdpDown());
     QCOMPARE(get(*m_nam, m_lab->idp()->discoveryUrl()).status, 0); // connection refused
-    QCOMPARE(exchange(exchangeForm(subject)).status, 200);        // keys are cached
+    QCOMPARE(exchange(exchangeForm(subject)).status, 200); // keys are cached
     QVERIFY(m_lab->setIdpDown(false));
     QCOMPARE(get(*m_nam, m_lab->idp()->discoveryUrl()).status, 200);
 
