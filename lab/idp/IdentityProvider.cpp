@@ -880,6 +880,12 @@ void IdentityProvider::handleAuthorize(const QString& tenant, const Request& req
         // MFA done earlier in this browser counts, unless the app asked for a fresh login.
         flow->mfa = session && session->userOid == user->oid && session->mfa && prompt != QLatin1String("login");
         flow->expiresAt = now() + kFlowSecs;
+        for (auto it = m_flows.begin(); it != m_flows.end();) { // forget abandoned sign-ins
+            if ((*it)->expiresAt < now())
+                it = m_flows.erase(it);
+            else
+                ++it;
+        }
         flowId = crypto::randomUrlSafe(32);
         m_flows.insert(hashKey(flowId), flow);
     } else if (step == QLatin1String("mfa") || step == QLatin1String("consent")) {
