@@ -22,22 +22,6 @@ Error configError(const QString& path, const QString& where, const QString& prob
     return Error(Error::Kind::Config, msg);
 }
 
-// Line and column of a byte offset, for parse errors.
-QPair<int, int> lineColumn(const QByteArray& bytes, qsizetype offset)
-{
-    int line = 1;
-    int col = 1;
-    for (qsizetype i = 0; i < offset && i < bytes.size(); ++i) {
-        if (bytes[i] == '\n') {
-            ++line;
-            col = 1;
-        } else {
-            ++col;
-        }
-    }
-    return {line, col};
-}
-
 const char* typeName(const json& j)
 {
     return j.type_name();
@@ -137,14 +121,7 @@ std::optional<Config> ConfigStore::parse(const QByteArray& bytes, const QString&
     Error* err = error ? error : &local;
     json doc = json::parse(bytes.constBegin(), bytes.constEnd(), nullptr, false);
     if (doc.is_discarded()) {
-        qsizetype offset = bytes.size();
-        try {
-            [[maybe_unused]] const json probe = json::parse(bytes.constBegin(), bytes.constEnd());
-        } catch (const json::parse_error& e) {
-            offset = static_cast<qsizetype>(e.byte) - 1;
-        } catch (...) {
-        }
-        const auto [line, col] = lineColumn(bytes, offset);
+        const auto [line, col] = jsonErrorLocation(bytes);
         *err = configError(path, QObject::tr("line %1, column %2").arg(line).arg(col),
                            QObject::tr("not valid JSON. Fix the syntax there (a missing comma or quote is common)."));
         return std::nullopt;

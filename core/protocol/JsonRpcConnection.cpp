@@ -35,8 +35,7 @@ void PendingRequest::resolve(const json& result)
         return;
     m_done = true;
     m_cancelHandler = nullptr;
-    m_result = result;
-    emit finished(m_result);
+    emit finished(result);
     emit done();
     deleteLater();
 }

@@ -28,6 +28,8 @@ struct RequestOptions
 
 // One request in flight (or a composite operation built from several). Emits exactly one of
 // finished()/failed(), then done(); deletes itself later. Connect with a context object.
+// The result is handed to finished() by reference and not kept: results can be large (a 100 MB
+// tool answer, 10,000 tools), so every layer passes them on without copying.
 class PendingRequest : public QObject
 {
     Q_OBJECT
@@ -37,7 +39,6 @@ public:
     QString method() const { return m_method; }
     json id() const { return m_id; }
     bool isDone() const { return m_done; }
-    const json& result() const { return m_result; }
     const Error& error() const { return m_error; }
     qint64 elapsedMs() const { return m_elapsed.elapsed(); }
 
@@ -62,7 +63,6 @@ private:
     QString m_method;
     json m_id;
     bool m_done = false;
-    json m_result;
     Error m_error;
     QElapsedTimer m_elapsed;
     std::function<void(const QString&)> m_cancelHandler;

@@ -264,8 +264,15 @@ void McpClient::fetchPage(PendingRequest* outer, const QString& method, const QS
                 if (cursor.isEmpty()) {
                     if (method == QLatin1String("tools/list")) {
                         m_tools.clear();
-                        for (const auto& t : *items)
-                            m_tools.insert(qs(t, "name"), t);
+                        for (const auto& t : *items) {
+                            // Only what checking a result needs: the full list stays with the caller.
+                            json slim = {{"name", t.value("name", json())}};
+                            for (const char* k : {"title", "outputSchema", "annotations"}) {
+                                if (t.contains(k))
+                                    slim[k] = t[k];
+                            }
+                            m_tools.insert(qs(t, "name"), std::move(slim));
+                        }
                     }
                     outerPtr->resolve(json{{key, std::move(*items)}, {"pages", page + 1}});
                     return;

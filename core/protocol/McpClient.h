@@ -100,7 +100,8 @@ public:
     PendingRequest* setLoggingLevel(const QString& level);
     PendingRequest* ping();
 
-    // Tool metadata from the last complete tools/list (empty object when unknown).
+    // Name, title, outputSchema and annotations of a tool from the last complete tools/list
+    // (empty object when unknown).
     json toolByName(const QString& name) const;
     // Compare a tools/call result with the tool's outputSchema.
     static ToolResultCheck checkToolResult(const json& result, const json& tool);

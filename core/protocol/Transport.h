@@ -4,6 +4,7 @@
 #include "util/Error.h"
 #include "util/Json.h"
 
+#include <QMetaMethod>
 #include <QObject>
 #include <QString>
 
@@ -49,6 +50,8 @@ public:
     // Largest single message accepted, in bytes. Larger answers fail with Error::Kind::TooLarge.
     void setMaxMessageBytes(qint64 bytes) { m_maxMessageBytes = bytes; }
     qint64 maxMessageBytes() const { return m_maxMessageBytes; }
+    // True when someone listens to trafficObserved(); transports build records only then.
+    bool hasTrafficObserver() const { return isSignalConnected(QMetaMethod::fromSignal(&Transport::trafficObserved)); }
 
 signals:
     void started();

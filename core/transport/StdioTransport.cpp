@@ -109,15 +109,6 @@ std::optional<json> answeredIdFromPrefix(const QByteArray& s)
     return std::nullopt;
 }
 
-QString sizeText(qint64 bytes)
-{
-    if (bytes >= 1024 * 1024)
-        return QStringLiteral("%1 MB").arg(static_cast<double>(bytes) / (1024.0 * 1024.0), 0, 'f', 1);
-    if (bytes >= 1024)
-        return QStringLiteral("%1 KB").arg(bytes / 1024);
-    return QStringLiteral("%1 bytes").arg(bytes);
-}
-
 QString messageSummary(const json& message)
 {
     QString summary = qs(message, "method");
@@ -407,7 +398,7 @@ void StdioTransport::handleOverlongLine()
     const Error error(Error::Kind::TooLarge,
         tr("The MCP server sent a message larger than the limit of %1; it was dropped. Raise the limit "
            "for this server if such messages are expected.")
-            .arg(sizeText(maxMessageBytes())),
+            .arg(humanSize(maxMessageBytes())),
         0, QStringLiteral("line over %1 bytes").arg(maxMessageBytes()));
     qCWarning(lcTransport).noquote() << "dropping an MCP message over" << maxMessageBytes() << "bytes";
     if (id)
@@ -547,6 +538,8 @@ void StdioTransport::finishClosed()
 
 void StdioTransport::emitTraffic(TrafficRecord::Direction direction, const QByteArray& body, const QString& summary)
 {
+    if (!hasTrafficObserver())
+        return;
     TrafficRecord record;
     record.direction = direction;
     record.kind = QStringLiteral("stdio");

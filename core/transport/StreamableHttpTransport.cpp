@@ -88,15 +88,6 @@ bool isValidSessionId(const QByteArray& id)
     return true;
 }
 
-QString sizeText(qint64 bytes)
-{
-    if (bytes >= 1024 * 1024)
-        return QStringLiteral("%1 MB").arg(static_cast<double>(bytes) / (1024.0 * 1024.0), 0, 'f', 1);
-    if (bytes >= 1024)
-        return QStringLiteral("%1 KB").arg(bytes / 1024);
-    return QStringLiteral("%1 bytes").arg(bytes);
-}
-
 QString bodyExcerpt(const QByteArray& body)
 {
     if (body.isEmpty())
@@ -421,6 +412,8 @@ void StreamableHttpTransport::issue(quint64 id, const Headers& authHeaders)
     qCDebug(lcTransport).noquote() << methodName(ex->kind) << redact::url(m_endpoint)
                                    << (ex->lastEventId.isEmpty() || ex->kind == Post ? "" : "(resuming)");
 
+    if (!hasTrafficObserver())
+        return;
     QByteArray headersText;
     for (const QByteArray& name : request.rawHeaderList())
         headersText += name + ": " + redact::headerValue(name, request.rawHeader(name)) + "\r\n";
@@ -510,7 +503,7 @@ bool StreamableHttpTransport::handleHeaders(Exchange* ex)
                 Error(Error::Kind::TooLarge,
                     tr("The MCP server's answer (%1) is larger than the limit of %2. Raise the limit for "
                        "this server if such answers are expected.")
-                        .arg(sizeText(length), sizeText(maxMessageBytes())),
+                        .arg(humanSize(length), humanSize(maxMessageBytes())),
                     ex->status, QStringLiteral("Content-Length %1").arg(length)));
             return false;
         }
@@ -561,13 +554,13 @@ bool StreamableHttpTransport::consumeBody(quint64 id)
                 Error(Error::Kind::TooLarge,
                     tr("The MCP server's answer is larger than the limit of %1. Raise the limit for this "
                        "server if such answers are expected.")
-                        .arg(sizeText(maxMessageBytes())),
+                        .arg(humanSize(maxMessageBytes())),
                     ex->status,
                     QStringLiteral("stopped reading after %1 bytes").arg(ex->buffer.size() + chunk.size())));
             return false;
         }
         ex->buffer.append(chunk);
-        if (ex->trafficIn.size() < kTrafficBodyBytes)
+        if (ex->trafficIn.size() < kTrafficBodyBytes && hasTrafficObserver())
             ex->trafficIn.append(chunk.left(kTrafficBodyBytes - ex->trafficIn.size()));
         return true;
     }
@@ -576,7 +569,7 @@ bool StreamableHttpTransport::consumeBody(quint64 id)
             const QByteArray chunk = ex->reply->read(kReadChunk);
             if (chunk.isEmpty())
                 break;
-            if (ex->trafficIn.size() < kTrafficBodyBytes)
+            if (ex->trafficIn.size() < kTrafficBodyBytes && hasTrafficObserver())
                 ex->trafficIn.append(chunk.left(kTrafficBodyBytes - ex->trafficIn.size()));
             if (!processSseEvents(id, chunk))
                 return false;
@@ -634,7 +627,7 @@ bool StreamableHttpTransport::processSseEvents(quint64 id, const QByteArray& chu
             Error(Error::Kind::TooLarge,
                 tr("The MCP server sent a message larger than the limit of %1. Raise the limit for this "
                    "server if such messages are expected.")
-                    .arg(sizeText(maxMessageBytes())),
+                    .arg(humanSize(maxMessageBytes())),
                 ex->status, QStringLiteral("SSE event over %1 bytes").arg(maxMessageBytes())));
         return false;
     }
@@ -1054,6 +1047,10 @@ void StreamableHttpTransport::detachReply(Exchange* ex)
     QObject::disconnect(reply, nullptr, this, nullptr);
     if (reply->isRunning())
         reply->abort();
+    if (!hasTrafficObserver()) {
+        reply->deleteLater();
+        return;
+    }
 
     const int status = ex->status ? ex->status : reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     QByteArray headersText;

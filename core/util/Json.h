@@ -27,6 +27,17 @@ inline QString qs(const json& j, const char* key, const QString& fallback = QStr
 }
 inline std::string ss(const QString& s) { return s.toStdString(); }
 inline QString qstr(const std::string& s) { return QString::fromStdString(s); }
+// 1-based line and column where parsing `bytes` as JSON fails ({0, 0} when it parses).
+struct JsonErrorLocation
+{
+    int line = 0;
+    int column = 0;
+};
+JsonErrorLocation jsonErrorLocation(const QByteArray& bytes);
+
+// "12 bytes", "3 KB", "1.5 MB": sizes in messages for people.
+QString humanSize(qint64 bytes);
+
 // Compact dump that never throws on invalid UTF-8 (replaces it).
 QByteArray dumpJson(const json& j, int indent = -1);
 
