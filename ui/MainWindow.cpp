@@ -357,6 +357,7 @@ void MainWindow::onCurrentServerChanged()
                 showMessage(e.message);
         });
         m_currentConnections << connect(session, &ServerSession::toolsChanged, this, &MainWindow::updateTabTitles);
+        m_currentConnections << connect(session, &ServerSession::toolsReset, this, &MainWindow::updateTabTitles);
         m_currentConnections << connect(session, &ServerSession::resourcesChanged, this, &MainWindow::updateTabTitles);
         m_currentConnections << connect(session, &ServerSession::resourceTemplatesChanged, this, &MainWindow::updateTabTitles);
         m_currentConnections << connect(session, &ServerSession::promptsChanged, this, &MainWindow::updateTabTitles);

@@ -823,6 +823,7 @@ private:
         layout->addWidget(f, 1);
         layout->addWidget(remove, 0, Qt::AlignTop);
         m_rows->insertWidget(m_rows->count() - 1, row);
+        row->show();
         m_fields.append(f);
         m_rowWidgets.append(row);
         connect(remove, &QToolButton::clicked, this, [this, f] { removeRow(f); });
@@ -1098,8 +1099,10 @@ void SchemaForm::rebuild()
         m_root = makeField(m_context.get(), spec, QString(), 0, true, this);
         m_root->setAccessibleLabel(tr("Value"));
     }
-    if (m_root)
+    if (m_root) {
         m_layout->insertWidget(0, m_root);
+        m_root->show(); // a child added to a visible parent stays hidden until shown
+    }
     const json additional = spec.schema.value("additionalProperties", json());
     const bool open = (additional.is_object() && !additional.empty()) || additional == true
         || spec.schema.contains("patternProperties");

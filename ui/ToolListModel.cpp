@@ -23,9 +23,19 @@ bool hint(const json& annotations, const char* key)
 
 ToolListModel::ToolListModel(QObject* parent) : QAbstractListModel(parent) {}
 
+QString ToolListModel::toolTitle(const json& tool)
+{
+    QString title = qs(tool, "title");
+    if (title.isEmpty() && tool.is_object() && tool.contains("annotations"))
+        title = qs(tool["annotations"], "title");
+    return title;
+}
+
 int ToolListModel::annotationFlags(const json& tool)
 {
-    const json a = tool.is_object() ? tool.value("annotations", json::object()) : json::object();
+    if (!tool.is_object() || !tool.contains("annotations"))
+        return 0;
+    const json& a = tool["annotations"];
     int flags = 0;
     if (hint(a, "readOnlyHint"))
         flags |= ReadOnly;
@@ -52,72 +62,96 @@ QStringList ToolListModel::annotationNames(int flags)
     return out;
 }
 
-void ToolListModel::setTools(const json& tools)
+void ToolListModel::setSource(const json* source)
 {
     beginResetModel();
-    m_items.clear();
-    if (tools.is_array()) {
-        m_items.reserve(tools.size());
-        for (const auto& t : tools) {
-            if (!t.is_object())
-                continue;
-            Item item;
-            item.name = qs(t, "name");
-            item.title = qs(t, "title");
-            if (item.title.isEmpty() && t.contains("annotations"))
-                item.title = qs(t["annotations"], "title");
-            const QString description = qs(t, "description");
-            item.description = oneLine(description, 200);
-            item.flags = annotationFlags(t);
-            item.haystack = (item.name + QLatin1Char('\n') + item.title + QLatin1Char('\n') + description.left(1000)).toLower();
-            item.tool = t;
-            m_items.push_back(std::move(item));
-        }
-    }
+    m_source = source && source->is_array() ? source : nullptr;
+    m_rows = m_source ? int(m_source->size()) : 0;
+    m_haystack.clear();
     endResetModel();
+}
+
+void ToolListModel::sourceAppended()
+{
+    const int target = m_source ? int(m_source->size()) : 0;
+    if (target <= m_rows)
+        return;
+    beginInsertRows(QModelIndex(), m_rows, target - 1);
+    m_rows = target;
+    endInsertRows();
+}
+
+void ToolListModel::setTools(const json& tools)
+{
+    m_own = tools.is_array() ? tools : json::array();
+    setSource(&m_own);
 }
 
 int ToolListModel::rowCount(const QModelIndex& parent) const
 {
-    return parent.isValid() ? 0 : int(m_items.size());
-}
-
-QVariant ToolListModel::data(const QModelIndex& index, int role) const
-{
-    if (!index.isValid() || index.row() >= int(m_items.size()))
-        return QVariant();
-    const Item& item = m_items[size_t(index.row())];
-    switch (role) {
-    case Qt::DisplayRole: return item.title.isEmpty() ? item.name : item.title;
-    case Qt::ToolTipRole: return item.description;
-    case Qt::AccessibleTextRole: {
-        QString text = item.title.isEmpty() ? item.name : QStringLiteral("%1 (%2)").arg(item.title, item.name);
-        const QStringList badges = annotationNames(item.flags);
-        if (!badges.isEmpty())
-            text += QStringLiteral(", ") + badges.join(QStringLiteral(", "));
-        return text;
-    }
-    case NameRole: return item.name;
-    case TitleRole: return item.title;
-    case DescriptionRole: return item.description;
-    case AnnotationsRole: return item.flags;
-    default: return QVariant();
-    }
+    return parent.isValid() ? 0 : m_rows;
 }
 
 const json& ToolListModel::toolAt(int row) const
 {
     static const json empty = json::object();
-    return row >= 0 && row < int(m_items.size()) ? m_items[size_t(row)].tool : empty;
+    return m_source && row >= 0 && row < m_rows && size_t(row) < m_source->size() ? (*m_source)[size_t(row)] : empty;
+}
+
+const QString& ToolListModel::haystack(int row) const
+{
+    static const QString none;
+    if (row < 0 || row >= m_rows)
+        return none;
+    if (m_haystack.size() < size_t(m_rows))
+        m_haystack.resize(size_t(m_rows));
+    QString& h = m_haystack[size_t(row)];
+    if (h.isNull()) {
+        const json& t = toolAt(row);
+        h = (qs(t, "name") + QLatin1Char('\n') + toolTitle(t) + QLatin1Char('\n') + qs(t, "description").left(1000)).toLower();
+        if (h.isNull())
+            h = QStringLiteral("");
+    }
+    return h;
 }
 
 int ToolListModel::rowOf(const QString& name) const
 {
-    for (size_t i = 0; i < m_items.size(); ++i) {
-        if (m_items[i].name == name)
-            return int(i);
+    const std::string n = name.toStdString();
+    for (int i = 0; i < m_rows; ++i) {
+        const json& t = toolAt(i);
+        if (t.is_object() && t.contains("name") && t["name"].is_string() && t["name"].get_ref<const std::string&>() == n)
+            return i;
     }
     return -1;
+}
+
+QVariant ToolListModel::data(const QModelIndex& index, int role) const
+{
+    if (!index.isValid() || index.row() >= m_rows)
+        return QVariant();
+    const json& t = toolAt(index.row());
+    switch (role) {
+    case Qt::DisplayRole: {
+        const QString title = toolTitle(t);
+        return title.isEmpty() ? qs(t, "name") : title;
+    }
+    case Qt::ToolTipRole: return oneLine(qs(t, "description"), 400);
+    case Qt::AccessibleTextRole: {
+        const QString name = qs(t, "name");
+        const QString title = toolTitle(t);
+        QString text = title.isEmpty() ? name : QStringLiteral("%1 (%2)").arg(title, name);
+        const QStringList badges = annotationNames(annotationFlags(t));
+        if (!badges.isEmpty())
+            text += QStringLiteral(", ") + badges.join(QStringLiteral(", "));
+        return text;
+    }
+    case NameRole: return qs(t, "name");
+    case TitleRole: return toolTitle(t);
+    case DescriptionRole: return oneLine(qs(t, "description"), 200);
+    case AnnotationsRole: return annotationFlags(t);
+    default: return QVariant();
+    }
 }
 
 ToolFilterModel::ToolFilterModel(QObject* parent) : QSortFilterProxyModel(parent)

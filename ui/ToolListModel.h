@@ -11,8 +11,9 @@
 
 namespace lanyard {
 
-// The tools of one server (tools/list) as a flat list. Cheap per row: everything the delegate and
-// the filter need is computed once in setTools().
+// The tools of one server (tools/list) as a flat list over the session's JSON array, without copying
+// it: rows are read from the array when painted, and the lower-case search text is built the first
+// time a filter needs it. Resetting or appending a page is O(page), so 10,000 tools stay instant.
 class ToolListModel : public QAbstractListModel
 {
     Q_OBJECT
@@ -27,30 +28,31 @@ public:
 
     explicit ToolListModel(QObject* parent = nullptr);
 
+    // Shows the tools of `source` (a JSON array that outlives the model or the next setSource();
+    // nullptr = none). Call sourceAppended() when items were added at its end.
+    void setSource(const json* source);
+    void sourceAppended();
+    // Convenience for tests and small lists: the model keeps its own copy.
     void setTools(const json& tools);
+
     int rowCount(const QModelIndex& parent = QModelIndex()) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
 
     const json& toolAt(int row) const;
     int rowOf(const QString& name) const;
     // Lower-case text the filter searches (name, title, description).
-    const QString& haystack(int row) const { return m_items[size_t(row)].haystack; }
+    const QString& haystack(int row) const;
 
+    static QString toolTitle(const json& tool);
     static int annotationFlags(const json& tool);
     // Badge texts for the flags, in a fixed order.
     static QStringList annotationNames(int flags);
 
 private:
-    struct Item
-    {
-        QString name;
-        QString title;
-        QString description; // first line-ish, for the list
-        int flags = 0;
-        QString haystack;
-        json tool;
-    };
-    std::vector<Item> m_items;
+    const json* m_source = nullptr;
+    json m_own = json::array();
+    int m_rows = 0;
+    mutable std::vector<QString> m_haystack;
 };
 
 // Filters as you type: every whitespace-separated word must occur in the name, title or

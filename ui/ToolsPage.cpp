@@ -272,7 +272,9 @@ void ToolsPage::setSession(ServerSession* session)
     m_currentTool.clear();
     m_currentToolJson = json::object();
     if (session) {
-        m_sessionConnections << connect(session, &ServerSession::toolsChanged, this, &ToolsPage::onToolsChanged);
+        m_sessionConnections << connect(session, &ServerSession::toolsReset, this, &ToolsPage::onToolsReset);
+        m_sessionConnections << connect(session, &ServerSession::toolsAppended, this, &ToolsPage::onToolsAppended);
+        m_sessionConnections << connect(session, &ServerSession::toolsChanged, this, &ToolsPage::onToolsComplete);
         m_sessionConnections << connect(session, &ServerSession::stateChanged, this, [this] {
             updateEmptyState();
             updateCallButtons();
@@ -282,15 +284,10 @@ void ToolsPage::setSession(ServerSession* session)
             setSession(nullptr);
         });
     }
-    m_model->setTools(session ? session->tools() : json::array());
+    m_pendingSelection = session ? state().selectedTool : QString();
+    m_model->setSource(session ? &session->tools() : nullptr);
     updateCount();
-    if (session) {
-        const QString wanted = state().selectedTool;
-        if (!wanted.isEmpty())
-            selectTool(wanted);
-    }
-    if (!m_list->currentIndex().isValid() && m_filter->rowCount() > 0)
-        m_list->setCurrentIndex(m_filter->index(0, 0));
+    restoreSelection(!session || session->toolsComplete());
     onCurrentChanged();
     if (session) {
         showProgress(state());
@@ -300,19 +297,48 @@ void ToolsPage::setSession(ServerSession* session)
     updateCallButtons();
 }
 
-void ToolsPage::onToolsChanged()
+void ToolsPage::onToolsReset()
 {
-    const QString keep = m_currentTool;
-    m_model->setTools(m_session ? m_session->tools() : json::array());
+    if (!m_currentTool.isEmpty())
+        m_pendingSelection = m_currentTool;
+    m_model->setSource(m_session ? &m_session->tools() : nullptr);
+    restoreSelection(m_session && m_session->toolsComplete());
     updateCount();
-    if (!keep.isEmpty() && selectTool(keep)) {
-        // Keep the form as it is when the selected tool is unchanged.
-    } else if (m_filter->rowCount() > 0) {
-        m_list->setCurrentIndex(m_filter->index(0, 0));
-    }
-    onCurrentChanged();
     updateEmptyState();
     updateCallButtons();
+}
+
+void ToolsPage::onToolsAppended()
+{
+    m_model->sourceAppended();
+    restoreSelection(false);
+    updateCount();
+    updateEmptyState();
+}
+
+void ToolsPage::onToolsComplete()
+{
+    m_model->sourceAppended();
+    restoreSelection(true);
+    updateCount();
+    updateEmptyState();
+    updateCallButtons();
+}
+
+void ToolsPage::restoreSelection(bool final)
+{
+    if (!m_pendingSelection.isEmpty()) {
+        if (selectTool(m_pendingSelection)) {
+            m_pendingSelection.clear();
+            return;
+        }
+        if (!final)
+            return; // it may come with a later page; keep showing it meanwhile
+        m_pendingSelection.clear();
+    }
+    if (!m_list->currentIndex().isValid() && m_filter->rowCount() > 0)
+        m_list->setCurrentIndex(m_filter->index(0, 0));
+    onCurrentChanged();
 }
 
 void ToolsPage::updateCount()
@@ -364,6 +390,8 @@ void ToolsPage::onCurrentChanged()
 {
     const QModelIndex proxy = m_list->currentIndex();
     const QModelIndex source = m_filter->mapToSource(proxy);
+    if (!source.isValid() && !m_pendingSelection.isEmpty())
+        return; // the selected tool is coming back with a later page
     if (!source.isValid()) {
         m_currentTool.clear();
         m_currentToolJson = json::object();

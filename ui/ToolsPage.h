@@ -73,7 +73,12 @@ private:
         QString selectedTool;
     };
 
-    void onToolsChanged();
+    void onToolsReset();
+    void onToolsAppended();
+    void onToolsComplete();
+    // Re-selects the tool that was selected before the list was refreshed (it may come with a later
+    // page); `final` when the list is complete.
+    void restoreSelection(bool final);
     void onCurrentChanged();
     void showTool(const json& tool);
     void setRawMode(bool raw);
@@ -93,6 +98,7 @@ private:
     QHash<ServerSession*, SessionState> m_states;
     QHash<QString, json> m_arguments; // "<server>\n<tool>" → last arguments entered
     QString m_currentTool;
+    QString m_pendingSelection;
     json m_currentToolJson;
     bool m_syncing = false;
 

@@ -370,10 +370,83 @@ void ServerSession::refresh()
     fetchList(QStringLiteral("prompts"));
 }
 
+void ServerSession::fetchToolsPage(const QString& cursor, quint64 listGeneration, int page)
+{
+    json params = json::object();
+    if (!cursor.isEmpty())
+        params["cursor"] = cursor.toStdString();
+    PendingRequest* request = track(m_client->request(QStringLiteral("tools/list"), params));
+    const quint64 generation = m_generation;
+    if (m_refreshPending++ == 0)
+        emit refreshingChanged(true);
+    const auto current = [this, generation, listGeneration] {
+        return generation == m_generation && listGeneration == m_toolsGeneration;
+    };
+    connect(request, &PendingRequest::finished, this, [this, current, cursor, listGeneration, page](const json& result) {
+        if (!current())
+            return;
+        if (!result.is_object() || !result.contains("tools") || !result["tools"].is_array()) {
+            emit errorOccurred(Error(Error::Kind::Protocol,
+                                     tr("Could not list the tools of \"%1\": its tools/list answer has no \"tools\" list.")
+                                         .arg(m_config.name)));
+            return;
+        }
+        const json& pageTools = result["tools"];
+        if (page == 0) {
+            m_tools = json::array();
+            m_toolsComplete = false;
+        }
+        const int first = int(m_tools.size());
+        for (const auto& t : pageTools) {
+            if (t.is_object())
+                m_tools.push_back(t);
+        }
+        if (page == 0)
+            emit toolsReset();
+        else if (int(m_tools.size()) > first)
+            emit toolsAppended(first, int(m_tools.size()) - first);
+        const QString next = qs(result, "nextCursor");
+        if (next.isEmpty()) {
+            m_toolsComplete = true;
+            emit toolsChanged();
+            return;
+        }
+        const int maxPages = m_clientOptions.maxListPages > 0 ? m_clientOptions.maxListPages : 10000;
+        if (next == cursor || page + 1 >= maxPages) {
+            m_toolsComplete = true;
+            emit toolsChanged();
+            emit errorOccurred(Error(Error::Kind::Protocol,
+                                     tr("\"%1\" keeps paging its tools (%2 pages, cursor repeated or limit reached); Lanyard "
+                                        "stopped there to avoid an endless loop.")
+                                         .arg(m_config.name)
+                                         .arg(page + 1)));
+            return;
+        }
+        fetchToolsPage(next, listGeneration, page + 1);
+    });
+    connect(request, &PendingRequest::failed, this, [this, current](const Error& e) {
+        if (!current() || e.kind == Error::Kind::Connection)
+            return; // a lost connection is reported once, by markLost()
+        Error shown = e;
+        shown.message = tr("Could not list the tools of \"%1\": %2").arg(m_config.name, e.message);
+        emit errorOccurred(shown);
+    });
+    connect(request, &PendingRequest::done, this, [this, generation] {
+        if (generation != m_generation || m_refreshPending == 0)
+            return;
+        if (--m_refreshPending == 0)
+            emit refreshingChanged(false);
+    });
+}
+
 void ServerSession::fetchList(const QString& which)
 {
     if (m_state != State::Connected || !m_client)
         return;
+    if (which == QLatin1String("tools") && hasCapability("tools")) {
+        fetchToolsPage(QString(), ++m_toolsGeneration, 0);
+        return;
+    }
     const char* capability = which == QLatin1String("tools")     ? "tools"
                              : which == QLatin1String("prompts") ? "prompts"
                                                                  : "resources";
@@ -431,6 +504,8 @@ void ServerSession::listFetched(const QString& which, const json& items)
 {
     if (which == QLatin1String("tools")) {
         m_tools = items;
+        m_toolsComplete = true;
+        emit toolsReset();
         emit toolsChanged();
     } else if (which == QLatin1String("resources")) {
         m_resources = items;

@@ -61,7 +61,10 @@ public:
     ServerInfo serverInfo() const;
     bool isRefreshing() const { return m_refreshPending > 0; }
 
+    // The tools arrive page by page (toolsReset with the first page, toolsAppended for each further
+    // one, toolsChanged when the list is complete), so that 10,000 tools never stall the UI thread.
     const json& tools() const { return m_tools; }
+    bool toolsComplete() const { return m_toolsComplete; }
     const json& resources() const { return m_resources; }
     const json& resourceTemplates() const { return m_templates; }
     const json& prompts() const { return m_prompts; }
@@ -112,7 +115,12 @@ signals:
     void errorOccurred(const lanyard::Error& error);
     void connectionLostChanged(bool lost);
     void refreshingChanged(bool refreshing);
+    // The tool list is complete (after a refresh or list_changed).
     void toolsChanged();
+    // The tool list was replaced by its first page.
+    void toolsReset();
+    // `count` tools were appended at index `first`.
+    void toolsAppended(int first, int count);
     void resourcesChanged();
     void resourceTemplatesChanged();
     void promptsChanged();
@@ -137,6 +145,7 @@ private:
     PendingRequest* failedRequest(const QString& method, const Error& error);
     PendingRequest* track(PendingRequest* request);
     void fetchList(const QString& which);
+    void fetchToolsPage(const QString& cursor, quint64 listGeneration, int page);
     void listFetched(const QString& which, const json& items);
     Error notConnectedError(const QString& what) const;
 
@@ -153,6 +162,8 @@ private:
     int m_refreshPending = 0;
 
     json m_tools = json::array();
+    bool m_toolsComplete = false;
+    quint64 m_toolsGeneration = 0;
     json m_resources = json::array();
     json m_templates = json::array();
     json m_prompts = json::array();
