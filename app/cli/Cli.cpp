@@ -4,6 +4,13 @@
 #include "Conformance.h"
 #include "ExitCode.h"
 
+#include "auth/BrowserLauncher.h"
+#include "auth/CredentialStore.h"
+#include "auth/Identity.h"
+#include "auth/Install.h"
+#include "auth/Lifecycle.h"
+#include "auth/Report.h"
+#include "auth/Strategy.h"
 #include "protocol/Elicitation.h"
 #include "protocol/Transport.h"
 #include "session/ClientFactory.h"
@@ -54,6 +61,14 @@ QString Cli::usage()
         "  ping SERVER                     check the server answers\n"
         "  conformance URL                 run as the client of the MCP conformance suite\n"
         "\n"
+        "Identity (one sign-in for every server; see docs/identity.md):\n"
+        "  login [--no-browser | --open-with CMD]\n"
+        "                                  sign in with the identity provider in the browser\n"
+        "  logout                          sign out: revoke what can be revoked, forget stored tokens\n"
+        "  whoami                          the signed-in identity (ID token checked)\n"
+        "  token SERVER [--reveal]         how the server's token is obtained, the token chain decoded\n"
+        "  lifecycle                       the token lifecycle log (sign-ins, refreshes, exchanges, ...)\n"
+        "\n"
         "SERVER is a configured server name, an http(s) URL, or --stdio with the server's command\n"
         "after \"--\" (e.g. lanyard-cli tools --stdio -- node server.js stdio).\n"
         "\n"
@@ -62,6 +77,9 @@ QString Cli::usage()
         "  --json          stable JSON output\n"
         "  --timeout S     per-request timeout in seconds (default: the server's, else 60)\n"
         "  --verbose       log protocol traffic to stderr (secrets masked)\n"
+        "  --no-browser    sign-in: print the sign-in URL instead of opening a browser\n"
+        "  --open-with CMD sign-in: open the sign-in URL with CMD (default: $BROWSER, else the desktop's)\n"
+        "  --reveal        token: also print the raw tokens (careful: they are credentials)\n"
         "  --version       print the version and exit\n"
         "  --help          print this help and exit\n"
         "\n"
@@ -100,6 +118,13 @@ bool Cli::parse(Error* error)
             m_opt.verbose = true;
         } else if (a == QLatin1String("--stdio")) {
             m_opt.stdio = true;
+        } else if (a == QLatin1String("--no-browser")) {
+            m_opt.noBrowser = true;
+        } else if (a == QLatin1String("--reveal")) {
+            m_opt.reveal = true;
+        } else if (a == QLatin1String("--open-with")) {
+            if (!needValue(i, a, &m_opt.openWith))
+                return false;
         } else if (a == QLatin1String("--config")) {
             if (!needValue(i, a, &m_opt.configPath))
                 return false;
@@ -212,7 +237,7 @@ void Cli::start()
     static const QStringList known = {QStringLiteral("servers"), QStringLiteral("tools"), QStringLiteral("call"),
                                       QStringLiteral("resources"), QStringLiteral("templates"), QStringLiteral("read"),
                                       QStringLiteral("prompts"), QStringLiteral("prompt"), QStringLiteral("ping")};
-    if (!known.contains(m_opt.command)) {
+    if (!known.contains(m_opt.command) && !isIdentityCommand(m_opt.command)) {
         fail(Error(Error::Kind::Usage, tr("Unknown command \"%1\". See lanyard-cli --help.").arg(m_opt.command)));
         return;
     }
@@ -221,6 +246,7 @@ void Cli::start()
     const bool explicitConfig = !m_opt.configPath.isEmpty();
     const QString path = explicitConfig ? m_opt.configPath : ConfigStore::defaultPath();
     const bool needsConfig = explicitConfig || m_opt.command == QLatin1String("servers")
+        || (isIdentityCommand(m_opt.command) && m_opt.command != QLatin1String("lifecycle"))
         || (!m_opt.stdio && !m_opt.positional.isEmpty() && !m_opt.positional.first().contains(QLatin1String("://")));
     if (needsConfig || QFile::exists(path)) {
         auto config = ConfigStore::load(path, &error);
@@ -229,6 +255,14 @@ void Cli::start()
             return;
         }
         m_config = *config;
+    }
+    if (!setUpIdentity(&error)) {
+        fail(error);
+        return;
+    }
+    if (isIdentityCommand(m_opt.command)) {
+        runIdentityCommand();
+        return;
     }
 
     if (m_opt.command == QLatin1String("servers")) {
@@ -654,6 +688,8 @@ void Cli::interrupt()
 {
     if (m_finishing)
         return;
+    if (auth::identity()->isSigningIn())
+        auth::identity()->cancelSignIn();
     m_err << tr("interrupted; cancelling") << "\n";
     m_err.flush();
     if (m_inFlight)
@@ -676,6 +712,193 @@ void Cli::finish(int code)
         return;
     }
     QTimer::singleShot(0, this, [code] { QCoreApplication::exit(code); });
+}
+
+// ---- Identity commands -----------------------------------------------------------------------------
+
+bool Cli::isIdentityCommand(const QString& command)
+{
+    return command == QLatin1String("login") || command == QLatin1String("logout") || command == QLatin1String("whoami")
+        || command == QLatin1String("token") || command == QLatin1String("lifecycle");
+}
+
+bool Cli::setUpIdentity(Error* error)
+{
+    auth::IdentityManager* id = auth::identity();
+    if (m_config.identity.is_object() && !m_config.identity.empty()) {
+        if (!auth::configure(m_config, error)) {
+            error->message = tr("%1: %2").arg(m_config.path, error->message);
+            return false;
+        }
+    }
+    id->setBrowserLauncher(auth::browser::forCli(m_opt.noBrowser, m_opt.openWith));
+    // Whenever a browser sign-in starts (login, or a command that needs a token), say where.
+    connect(id, &auth::IdentityManager::signInStarted, this, [this](const QUrl& url) {
+        m_err << tr("Sign in with your browser. If no browser opens, open this address:") << "\n  "
+              << url.toString(QUrl::FullyEncoded) << "\n";
+        if (m_opt.noBrowser)
+            m_err << tr("Waiting for the sign-in to finish (Ctrl-C cancels)...") << "\n";
+        m_err.flush();
+    });
+    connect(id, &auth::IdentityManager::browserFailed, this, [this](const QString& why) {
+        m_err << tr("note: could not open a browser (%1); open the address above by hand.").arg(why) << "\n";
+        m_err.flush();
+    });
+    connect(id, &auth::IdentityManager::noticeRaised, this, [this](const QString& message) {
+        m_err << tr("note: %1").arg(message) << "\n";
+        m_err.flush();
+    });
+    if (m_opt.verbose) {
+        connect(id->lifecycle(), &auth::LifecycleLog::eventAdded, this, [this](const auth::LifecycleEvent& e) {
+            m_err << "identity: " << e.summary() << "\n";
+            m_err.flush();
+        });
+    }
+    return true;
+}
+
+void Cli::runIdentityCommand()
+{
+    const QString& cmd = m_opt.command;
+    if (cmd == QLatin1String("lifecycle")) {
+        runLifecycle();
+        return;
+    }
+    if (!auth::identity()->isConfigured()) {
+        fail(Error(Error::Kind::Config,
+                   tr("No sign-in is configured. Add an \"identity\" block with \"authority\" and \"clientId\" to %1 "
+                      "(see docs/config.md).")
+                       .arg(m_config.path.isEmpty() ? ConfigStore::defaultPath() : m_config.path)));
+        return;
+    }
+    if (cmd == QLatin1String("login"))
+        runLogin();
+    else if (cmd == QLatin1String("logout"))
+        runLogout();
+    else if (cmd == QLatin1String("whoami"))
+        runWhoami();
+    else if (cmd == QLatin1String("token"))
+        runToken();
+}
+
+void Cli::runLogin()
+{
+    auth::IdentityManager* id = auth::identity();
+    id->signIn({}, this, [this, id](const Error& e) {
+        if (e.isError()) {
+            fail(e);
+            return;
+        }
+        const auth::Account& a = id->account();
+        if (m_opt.json) {
+            printJson(json{{"signedIn", true},
+                           {"username", ss(a.username)},
+                           {"name", ss(a.name)},
+                           {"tenantId", ss(a.tenantId)},
+                           {"store", ss(id->store()->describe())}});
+        } else {
+            m_out << tr("Signed in as %1 (%2).").arg(a.name, a.username) << "\n";
+            m_out << tr("The sign-in is kept in %1.").arg(id->store()->describe()) << "\n";
+        }
+        finish(ExitOk);
+    });
+}
+
+void Cli::runLogout()
+{
+    auth::identity()->signOut(this, [this](const Error& e) {
+        if (e.isError()) {
+            fail(e);
+            return;
+        }
+        if (m_opt.json)
+            printJson(json{{"signedIn", false}});
+        else
+            m_out << tr("Signed out. Stored sign-ins and cached tokens are gone.") << "\n";
+        finish(ExitOk);
+    });
+}
+
+void Cli::runWhoami()
+{
+    auth::identity()->whoami(this, [this](const json& claims, const Error& e) {
+        if (e.isError()) {
+            fail(e);
+            return;
+        }
+        if (m_opt.json)
+            printJson(json{{"claims", claims}, {"validated", true}});
+        else
+            m_out << auth::report::identityText(claims);
+        finish(ExitOk);
+    });
+}
+
+void Cli::runToken()
+{
+    Error error;
+    ServerConfig server;
+    if (!resolveServer(&server, &error)) {
+        fail(error);
+        return;
+    }
+    if (server.auth.type == QLatin1String("none") || (server.auth.type == QLatin1String("bearer") && !server.auth.env.isEmpty())) {
+        if (m_opt.json)
+            printJson(json{{"server", ss(server.name)}, {"strategy", ss(server.auth.type)}, {"chain", json::array()}});
+        else
+            m_out << tr("Server \"%1\" uses auth type \"%2\": Lanyard gets no token for it.").arg(server.name, server.auth.type)
+                  << "\n";
+        finish(ExitOk);
+        return;
+    }
+    auth::IdentityManager* id = auth::identity();
+    TokenProvider* provider = auth::createTokenProvider(server, id, this, &error);
+    auto* serverProvider = qobject_cast<auth::ServerTokenProvider*>(provider);
+    if (!serverProvider) {
+        fail(error.isError() ? error : Error(Error::Kind::Config, tr("Server \"%1\" has no token provider.").arg(server.name)));
+        return;
+    }
+    const QString name = server.name;
+    serverProvider->currentToken([this, name, id](const auth::TokenPtr& token, const Error& e) {
+        if (e.isError() || !token) {
+            fail(e);
+            return;
+        }
+        if (m_opt.json)
+            printJson(auth::report::tokenChain(token, name, m_opt.reveal, id->clock()));
+        else
+            m_out << auth::report::tokenChainText(token, name, m_opt.reveal, id->clock());
+        finish(ExitOk);
+    });
+}
+
+void Cli::runLifecycle()
+{
+    auth::IdentityManager* id = auth::identity();
+    if (id->lifecycle()->journal().isEmpty()) {
+        auth::IdentitySettings defaults;
+        id->lifecycle()->setJournal(defaults.dataDirectory() + QStringLiteral("/lifecycle.jsonl"));
+    }
+    const QList<auth::LifecycleEvent> events = id->lifecycle()->events();
+    if (m_opt.json) {
+        json list = json::array();
+        for (const auto& e : events)
+            list.push_back(e.toJson());
+        printJson(json{{"journal", ss(id->lifecycle()->journal())}, {"events", list}});
+    } else {
+        if (events.isEmpty())
+            m_out << tr("No identity events yet (journal: %1).").arg(id->lifecycle()->journal()) << "\n";
+        for (const auto& e : events) {
+            m_out << e.summary() << "\n";
+            if (m_opt.verbose) {
+                if (!e.claims.empty())
+                    m_out << "    claims: " << QString::fromUtf8(dumpJson(e.claims)) << "\n";
+                for (const auto& x : e.exchanges)
+                    m_out << "    http: " << x.summary() << "\n";
+            }
+        }
+    }
+    finish(ExitOk);
 }
 
 } // namespace lanyard::cli

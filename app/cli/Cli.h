@@ -41,6 +41,9 @@ private:
         QString argsText;
         QString elicit; // "defaults" (default), "decline", "cancel", or a JSON object
         int repeat = 1; // call: sequential calls in one session (scripting, load checks, benchmarks)
+        bool noBrowser = false; // identity: print the sign-in URL instead of opening a browser
+        QString openWith;       // identity: open the sign-in URL with this command
+        bool reveal = false;    // token: print the raw tokens too
     };
 
     bool parse(Error* error);
@@ -62,6 +65,16 @@ private:
     void printPrompt(const json& result);
     void printJson(const json& j);
     void handleElicitation(const json& params, std::function<void(const json&)> reply);
+
+    // Identity (core/auth): login, logout, whoami, token SERVER, lifecycle.
+    static bool isIdentityCommand(const QString& command);
+    bool setUpIdentity(Error* error);
+    void runIdentityCommand();
+    void runLogin();
+    void runLogout();
+    void runWhoami();
+    void runToken();
+    void runLifecycle();
 
     QStringList m_arguments;
     Options m_opt;

@@ -3,6 +3,9 @@
 
 #include "ExitCode.h"
 
+#include "auth/CredentialStore.h"
+#include "auth/Identity.h"
+#include "auth/Install.h"
 #include "protocol/Elicitation.h"
 #include "protocol/Transport.h"
 #include "session/ClientFactory.h"
@@ -70,7 +73,10 @@ void ConformanceRunner::start()
     Error error;
     ClientOptions options;
     options.name = QStringLiteral("lanyard-cli");
-    m_client = ClientFactory::instance().create(ClientFactory::inlineHttp(url), options, &error, nullptr, this);
+    ServerConfig server = ClientFactory::inlineHttp(url);
+    if (m_scenario.startsWith(QLatin1String("auth/")))
+        configureAuthScenario(&server);
+    m_client = ClientFactory::instance().create(server, options, &error, nullptr, this);
     if (!m_client) {
         done(exitCodeFor(error), error.message);
         return;
@@ -93,6 +99,46 @@ void ConformanceRunner::start()
         });
     });
     m_client->connectToServer();
+}
+
+void ConformanceRunner::configureAuthScenario(ServerConfig* server)
+{
+    // The suite's credentials come as JSON in MCP_CONFORMANCE_CONTEXT. Secrets go to this
+    // process's environment, never into a configuration: the auth block names the variables.
+    const auto context = parseJson(qgetenv("MCP_CONFORMANCE_CONTEXT"));
+    const json ctx = context && context->is_object() ? *context : json::object();
+    json a = json::object();
+    if (m_scenario == QLatin1String("auth/cross-app-access-complete-flow")) {
+        a["type"] = "cross-app-access";
+        a["clientId"] = ss(qs(ctx, "client_id"));
+        a["idpClientId"] = ss(qs(ctx, "idp_client_id"));
+        a["idpTokenEndpoint"] = ss(qs(ctx, "idp_token_endpoint"));
+        qputenv("LANYARD_CONFORMANCE_ID_TOKEN", qs(ctx, "idp_id_token").toUtf8());
+        a["idTokenEnv"] = "LANYARD_CONFORMANCE_ID_TOKEN";
+    } else {
+        a["type"] = "oauth";
+        // The suite's authorization server redirects at once: fetch the authorization URL ourselves.
+        a["fetchAuthorizationUrl"] = true;
+        // The suite expects this URL as the client ID where the server supports metadata documents.
+        a["clientMetadataUrl"] = "https://conformance-test.local/client-metadata.json";
+        if (!qs(ctx, "client_id").isEmpty())
+            a["clientId"] = ss(qs(ctx, "client_id"));
+        if (m_scenario.startsWith(QLatin1String("auth/client-credentials")))
+            a["grant"] = "client_credentials";
+    }
+    if (!qs(ctx, "client_secret").isEmpty()) {
+        qputenv("LANYARD_CONFORMANCE_CLIENT_SECRET", qs(ctx, "client_secret").toUtf8());
+        a["clientSecretEnv"] = "LANYARD_CONFORMANCE_CLIENT_SECRET";
+    }
+    if (!qs(ctx, "private_key_pem").isEmpty()) {
+        qputenv("LANYARD_CONFORMANCE_PRIVATE_KEY", qs(ctx, "private_key_pem").toUtf8());
+        a["privateKeyEnv"] = "LANYARD_CONFORMANCE_PRIVATE_KEY";
+        a["clientAuth"] = "private_key_jwt";
+    }
+    server->auth.type = qs(a, "type");
+    server->auth.raw = a;
+    // Nothing of a test run belongs in the person's keychain.
+    auth::identity()->setStore(new auth::MemoryStore());
 }
 
 void ConformanceRunner::callNext()

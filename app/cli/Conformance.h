@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "config/Config.h"
 #include "protocol/McpClient.h"
 #include "util/Json.h"
 
@@ -30,6 +31,7 @@ signals:
 
 private:
     void callNext();
+    void configureAuthScenario(ServerConfig* server);
     void done(int code, const QString& message = QString());
 
     QStringList m_arguments;

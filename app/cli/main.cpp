@@ -2,6 +2,8 @@
 // lanyard-cli: composition root of the command-line client.
 #include "Cli.h"
 
+#include "auth/Install.h"
+
 #include <QCoreApplication>
 #include <QSocketNotifier>
 #include <QTimer>
@@ -30,6 +32,9 @@ int main(int argc, char** argv)
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("lanyard"));
     QCoreApplication::setOrganizationName(QStringLiteral("lanyard"));
+
+    // Identity strategies (entra, token-exchange, oauth, cross-app-access) for ClientFactory.
+    lanyard::auth::install();
 
     lanyard::cli::Cli cli(QCoreApplication::arguments());
 

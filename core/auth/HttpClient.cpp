@@ -99,6 +99,24 @@ void HttpClient::get(const QUrl& url, const HttpHeaders& headers, QObject* conte
     send("GET", url, {}, {}, headers, followRedirects, context, std::move(done));
 }
 
+void HttpClient::getFirst(const QList<QUrl>& urls, const HttpHeaders& headers, QObject* context,
+                          std::function<bool(const HttpResponse&)> accept, std::function<void(bool)> done, int index)
+{
+    if (index >= urls.size()) {
+        done(false);
+        return;
+    }
+    QPointer<HttpClient> self(this);
+    get(urls[index], headers, context, [self, urls, headers, context, accept, done, index](const HttpResponse& r) {
+        if (accept(r)) {
+            done(true);
+            return;
+        }
+        if (self)
+            self->getFirst(urls, headers, context, accept, done, index + 1);
+    });
+}
+
 void HttpClient::postForm(const QUrl& url, const FormFields& form, const HttpHeaders& headers, QObject* context, Callback done)
 {
     send("POST", url, encodeForm(form), "application/x-www-form-urlencoded", headers, false, context, std::move(done));

@@ -74,6 +74,10 @@ public:
     void postForm(const QUrl& url, const FormFields& form, const HttpHeaders& headers, QObject* context, Callback done);
     void postJson(const QUrl& url, const json& body, const HttpHeaders& headers, QObject* context, Callback done);
 
+    // GETs `urls` one after the other until `accept` takes an answer; done(true) then, else done(false).
+    void getFirst(const QList<QUrl>& urls, const HttpHeaders& headers, QObject* context,
+                  std::function<bool(const HttpResponse&)> accept, std::function<void(bool found)> done, int index = 0);
+
     // application/x-www-form-urlencoded (every byte outside the unreserved set percent-encoded).
     static QByteArray encodeForm(const FormFields& form);
     // Reads such a body (used by tests and the loopback listener).

@@ -204,6 +204,12 @@ void IdentityManager::configure(const IdentitySettings& settings)
     }
 }
 
+void IdentityManager::announceNotice(const QString& server, const QString& strategy, const QString& message)
+{
+    m_lifecycle->notice(server, strategy, message);
+    emit noticeRaised(message);
+}
+
 void IdentityManager::setClock(const Clock* clock)
 {
     m_clock = clock ? clock : Clock::system();
@@ -555,6 +561,16 @@ void IdentityManager::adoptSignIn(const SignInResult& result, const QString& ser
     emit signedIn(a.username);
 }
 
+void IdentityManager::finishSignIn(const Error& error)
+{
+    m_signIn = nullptr;
+    m_signInActive = false;
+    auto waiters = std::move(m_signInWaiters);
+    m_signInWaiters.clear();
+    for (auto& w : waiters)
+        w(error);
+}
+
 void IdentityManager::signIn(const SignInRequest& request, QObject* context, DoneCallback done)
 {
     QPointer<QObject> guard(context);
@@ -562,25 +578,18 @@ void IdentityManager::signIn(const SignInRequest& request, QObject* context, Don
         if (guard)
             done(e);
     };
-    if (m_signIn) {
+    if (m_signInActive) {
         guarded(Error(Error::Kind::Auth, tr("A sign-in is already waiting in the browser. Finish or cancel it first.")));
         return;
     }
+    m_signInActive = true;
+    const int attempt = ++m_signInAttempt;
     m_signInWaiters.push_back(guarded);
-    // Placeholder until the sign-in object exists (metadata may take a moment): keeps the slot taken.
-    const int generation = m_generation;
-    auto* pending = new AuthorizationCodeSignIn(SignInOptions(), m_http, m_keys, m_clock, this);
-    m_signIn = pending;
-    metadata(this, [this, request, generation, pending](const AuthServerMetadata& md, const Error& error) {
-        if (generation != m_generation || m_signIn != pending)
-            return;
+    metadata(this, [this, request, attempt](const AuthServerMetadata& md, const Error& error) {
+        if (attempt != m_signInAttempt || !m_signInActive)
+            return; // cancelled meanwhile
         if (error.isError()) {
-            m_signIn = nullptr;
-            pending->deleteLater();
-            auto waiters = std::move(m_signInWaiters);
-            m_signInWaiters.clear();
-            for (auto& w : waiters)
-                w(error);
+            finishSignIn(error);
             return;
         }
         SignInOptions o;
@@ -597,36 +606,29 @@ void IdentityManager::signIn(const SignInRequest& request, QObject* context, Don
         o.loopback = m_settings.loopback;
         o.leewaySecs = m_settings.clockSkewSecs;
         auto* s = new AuthorizationCodeSignIn(o, m_http, m_keys, m_clock, this);
-        pending->deleteLater();
         m_signIn = s;
         s->setBrowserLauncher(m_launcher);
         connect(s, &AuthorizationCodeSignIn::authorizationUrlReady, this, &IdentityManager::signInStarted);
         connect(s, &AuthorizationCodeSignIn::browserFailed, this, &IdentityManager::browserFailed);
         const QString server = request.server;
         connect(s, &AuthorizationCodeSignIn::succeeded, this, [this, s, server](const SignInResult& r) {
-            if (m_signIn == s)
-                m_signIn = nullptr;
             s->deleteLater();
+            if (m_signIn != s)
+                return;
             adoptSignIn(r, server);
-            auto waiters = std::move(m_signInWaiters);
-            m_signInWaiters.clear();
-            for (auto& w : waiters)
-                w(Error());
+            finishSignIn(Error());
         });
         connect(s, &AuthorizationCodeSignIn::failed, this, [this, s, server](const Error& e) {
-            if (m_signIn == s)
-                m_signIn = nullptr;
             s->deleteLater();
+            if (m_signIn != s)
+                return;
             LifecycleEvent ev;
             ev.kind = LifecycleEvent::Kind::Failed;
             ev.server = server;
             ev.strategy = QStringLiteral("sign-in");
             ev.message = e.message;
             m_lifecycle->add(ev);
-            auto waiters = std::move(m_signInWaiters);
-            m_signInWaiters.clear();
-            for (auto& w : waiters)
-                w(e);
+            finishSignIn(e);
         });
         s->start();
     });
@@ -634,8 +636,14 @@ void IdentityManager::signIn(const SignInRequest& request, QObject* context, Don
 
 void IdentityManager::cancelSignIn()
 {
-    if (m_signIn)
-        m_signIn->cancel();
+    if (!m_signInActive)
+        return;
+    if (m_signIn) {
+        m_signIn->cancel(); // reports through failed()
+        return;
+    }
+    ++m_signInAttempt;
+    finishSignIn(Error(Error::Kind::Cancelled, tr("Signing in was cancelled.")));
 }
 
 void IdentityManager::signOut(QObject* context, DoneCallback done)
@@ -870,7 +878,7 @@ void IdentityManager::entraToken(const EntraTokenRequest& request, QObject* cont
                     }
                     complete(t, Error());
                 };
-                if (m_signIn) {
+                if (m_signInActive) {
                     // A sign-in is already running (maybe for another server): wait for it, then refresh.
                     m_signInWaiters.push_back([this, request, complete](const Error& e) {
                         if (e.isError()) {

@@ -102,6 +102,10 @@ public:
     void setStore(CredentialStore* store);
     CredentialStore* store();
     void setBrowserLauncher(BrowserLauncher launcher) { m_launcher = std::move(launcher); }
+    BrowserLauncher browserLauncher() const { return m_launcher; }
+    // For sign-ins run by other strategies (their own authorization server): tell the UI.
+    void announceSignIn(const QUrl& authorizationUrl) { emit signInStarted(authorizationUrl); }
+    void announceNotice(const QString& server, const QString& strategy, const QString& message);
     // false: never start a browser sign-in on its own (a token need fails with "sign in first").
     void setInteractive(bool interactive) { m_interactive = interactive; }
     bool isInteractive() const { return m_interactive; }
@@ -130,7 +134,7 @@ public:
     };
     // Interactive sign-in in the browser. A second call while one runs fails at once.
     void signIn(const SignInRequest& request, QObject* context, DoneCallback done);
-    bool isSigningIn() const { return m_signIn != nullptr; }
+    bool isSigningIn() const { return m_signInActive; }
     void cancelSignIn();
     // Revokes what can be revoked, forgets the account, clears the store entries and the cache.
     void signOut(QObject* context, DoneCallback done);
@@ -176,7 +180,7 @@ private:
                          std::function<void(const json& claims, const Error& error, bool expired)> done);
     TokenKey keyFor(const QStringList& scopes) const;
     QStringList requestScopes(const QStringList& resourceScopes) const;
-    void failPending(const Error& error);
+    void finishSignIn(const Error& error);
 
     IdentitySettings m_settings;
     const Clock* m_clock;
@@ -199,6 +203,8 @@ private:
     bool m_loading = false;
 
     QPointer<AuthorizationCodeSignIn> m_signIn;
+    bool m_signInActive = false;
+    int m_signInAttempt = 0;
     std::vector<DoneCallback> m_signInWaiters;
 
     std::vector<std::shared_ptr<RefreshJob>> m_refreshQueue;

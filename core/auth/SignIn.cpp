@@ -9,11 +9,38 @@
 #include "util/Logging.h"
 #include "util/Redact.h"
 
+#include <QLoggingCategory>
 #include <QNetworkReply>
 #include <QOAuth2AuthorizationCodeFlow>
 #include <QtGlobal>
 
 namespace lanyard::auth {
+
+namespace {
+// Qt Network Authorization logs the whole authorization URL (state, nonce, PKCE challenge) and
+// token-request details at debug level ("qt.networkauth.*"). Whatever QT_LOGGING_RULES says, those
+// categories stay at warning level in Lanyard.
+QLoggingCategory::CategoryFilter g_previousFilter = nullptr;
+
+void quietNetworkAuth(QLoggingCategory* category)
+{
+    if (g_previousFilter)
+        g_previousFilter(category);
+    if (qstrncmp(category->categoryName(), "qt.networkauth", 14) == 0) {
+        category->setEnabled(QtDebugMsg, false);
+        category->setEnabled(QtInfoMsg, false);
+    }
+}
+
+void installQuietNetworkAuth()
+{
+    static bool installed = false;
+    if (installed)
+        return;
+    installed = true;
+    g_previousFilter = QLoggingCategory::installFilter(quietNetworkAuth);
+}
+} // namespace
 
 // ---- LoopbackReplyHandler ------------------------------------------------------------------------
 
@@ -127,6 +154,7 @@ AuthorizationCodeSignIn::AuthorizationCodeSignIn(SignInOptions options, HttpClie
       m_launcher(browser::system()),
       m_what(tr("Signing in"))
 {
+    installQuietNetworkAuth();
 }
 
 AuthorizationCodeSignIn::~AuthorizationCodeSignIn()

@@ -83,6 +83,8 @@ public:
     bool addScopes(const QStringList& scopes) override;
     QStringList currentScopes() const override { return m_scopes; }
     void forgetState() override;
+    // MCP flow: the first request goes without a token; the 401 challenge starts discovery.
+    bool waitsForChallenge() const override { return m_grant != QLatin1String("client_credentials"); }
 
     // The challenge that made the transport ask (resource_metadata, scope).
     void setChallenge(const AuthChallenge& challenge);

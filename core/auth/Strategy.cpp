@@ -285,6 +285,10 @@ void ServerTokenProvider::currentToken(std::function<void(const TokenPtr&, const
 void ServerTokenProvider::headersFor(const QUrl& requestUrl, HeadersCallback callback)
 {
     Q_UNUSED(requestUrl);
+    if (m_strategy->waitsForChallenge() && m_identity && !m_identity->cache()->find(m_strategy->cacheKey())) {
+        callback({}, Error()); // no token yet: the server's challenge says where to get one
+        return;
+    }
     QPointer<ServerTokenProvider> self(this);
     obtain({}, [self, callback](const TokenPtr& t, const Error& e) {
         if (!self)
@@ -376,8 +380,10 @@ void ServerTokenProvider::handleChallenge(const AuthChallenge& challenge, std::f
                                                          .arg(server)));
             return;
         }
-        if (log) {
-            const TokenPtr old = m_identity->cache()->find(m_strategy->cacheKey());
+        const TokenPtr old = m_identity ? m_identity->cache()->find(m_strategy->cacheKey()) : nullptr;
+        if (log && !old) {
+            log->notice(server, m_strategy->name(), tr("The server asks for authorization (HTTP 401); getting a token."));
+        } else if (log) {
             LifecycleEvent ev;
             ev.kind = LifecycleEvent::Kind::Expired;
             ev.server = server;

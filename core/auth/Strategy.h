@@ -2,6 +2,7 @@
 #pragma once
 
 #include "auth/Discovery.h"
+#include "auth/Identity.h"
 #include "auth/TokenCache.h"
 #include "auth/TokenEndpoint.h"
 #include "config/Config.h"
@@ -17,7 +18,6 @@
 
 namespace lanyard::auth {
 
-class IdentityManager;
 class LifecycleLog;
 
 // One way of getting a token for one MCP server (the `auth.type` of its configuration). The
@@ -51,6 +51,9 @@ public:
     virtual QStringList currentScopes() const { return {}; }
     // A 401 with a fresh token: forget what might be stale (metadata, client registration...).
     virtual void forgetState() {}
+    // True: send the first request without a token and start from the server's 401 challenge
+    // (the MCP authorization flow), instead of getting a token before the first request.
+    virtual bool waitsForChallenge() const { return false; }
 
     const ServerConfig& server() const { return m_server; }
     IdentityManager* identity() const { return m_identity; }

@@ -91,6 +91,9 @@ public:
     QString idTokenNonceOverride;
     bool omitPkceMember = true;
     int jwksFetches = 0;
+    // Entra's shape: multi-tenant issuer template, tokens with "tid" (authority <base>/organizations).
+    bool entraShape = false;
+    QString tenantId = QStringLiteral("72f988bf-86f1-41af-91ab-2d7cd011db47");
 
     bool start()
     {
@@ -99,13 +102,16 @@ public:
         http.setHandler([this](const lanyard::test::FakeHttpServer::Request& r) { return handle(r); });
         return true;
     }
-    QString issuer() const { return http.url(QString()).toString(QUrl::StripTrailingSlash); }
+    QString base() const { return http.url(QString()).toString(QUrl::StripTrailingSlash); }
+    QString issuer() const { return entraShape ? base() + QStringLiteral("/{tenantid}/v2.0") : base(); }
+    QString tokenIssuer() const { return entraShape ? base() + QStringLiteral("/") + tenantId + QStringLiteral("/v2.0") : base(); }
+    QString authority() const { return base() + QStringLiteral("/organizations"); }
     json metadata() const
     {
         json m{{"issuer", lanyard::ss(issuer())},
-               {"authorization_endpoint", lanyard::ss(issuer() + QStringLiteral("/authorize"))},
-               {"token_endpoint", lanyard::ss(issuer() + QStringLiteral("/token"))},
-               {"jwks_uri", lanyard::ss(issuer() + QStringLiteral("/jwks"))}};
+               {"authorization_endpoint", lanyard::ss(base() + QStringLiteral("/authorize"))},
+               {"token_endpoint", lanyard::ss(base() + QStringLiteral("/token"))},
+               {"jwks_uri", lanyard::ss(base() + QStringLiteral("/jwks"))}};
         if (!omitPkceMember)
             m["code_challenge_methods_supported"] = {"S256"};
         return m;
@@ -113,7 +119,8 @@ public:
     QByteArray idToken(const QString& nonce, qint64 expOffset = 3600) const
     {
         const qint64 now = QDateTime::currentSecsSinceEpoch();
-        json claims{{"iss", lanyard::ss(issuer())}, {"aud", lanyard::ss(clientId)}, {"sub", "user-1"},
+        json claims{{"iss", lanyard::ss(tokenIssuer())}, {"aud", lanyard::ss(clientId)}, {"sub", "user-1"},
+                    {"tid", lanyard::ss(tenantId)}, {"oid", "00000000-0000-0000-0000-0000000000a1"},
                     {"name", "Test User"}, {"preferred_username", "user@example.com"},
                     {"iat", now}, {"nbf", now}, {"exp", now + expOffset}};
         if (!nonce.isEmpty())
@@ -150,7 +157,7 @@ private:
     lanyard::test::FakeHttpServer::Script handle(const lanyard::test::FakeHttpServer::Request& r)
     {
         using Script = lanyard::test::FakeHttpServer::Script;
-        if (r.path.startsWith("/.well-known/"))
+        if (r.path.startsWith("/.well-known/") || r.path.contains("/.well-known/openid-configuration"))
             return Script::json(lanyard::dumpJson(metadata()));
         if (r.path == "/jwks") {
             ++jwksFetches;

@@ -3,11 +3,13 @@
 // each would fail if the sign-in used QOAuth2AuthorizationCodeFlow + QOAuthHttpServerReplyHandler
 // as they come. (The refresh defects are covered in TestRefresh.)
 #include "AuthTestSupport.h"
+#include "LogCapture.h"
 
 #include "auth/KeySets.h"
 #include "auth/SignIn.h"
 #include "crypto/Pkce.h"
 
+#include <QLoggingCategory>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -38,6 +40,7 @@ private slots:
     void twoSignInsDoNotMix();
     void timesOutAndCancels();
     void confidentialClientBasicAuth();
+    void qtDebugLogStaysQuiet();
 
 private:
     std::unique_ptr<AuthorizationCodeSignIn> makeSignIn(const SignInOptions& o);
@@ -389,6 +392,28 @@ void TestSignInQtDefects::confidentialClientBasicAuth()
     QVERIFY(m_as->formValue(token[0].body, QStringLiteral("client_secret")).isEmpty());
     QCOMPARE(m_as->formValue(token[0].body, QStringLiteral("code")), QStringLiteral("code/1"));
     QVERIFY(!m_as->formValue(token[0].body, QStringLiteral("code_verifier")).isEmpty());
+}
+
+void TestSignInQtDefects::qtDebugLogStaysQuiet()
+{
+    // Qt 6.4 logs the whole authorization URL (state, nonce, challenge) at debug level in
+    // qt.networkauth.*: it stays off whatever the rules say.
+    test::LogCapture capture;
+    QLoggingCategory::setFilterRules(QStringLiteral("*.debug=true\n*.info=true\nqt.networkauth*.debug=true"));
+    auto s = makeSignIn(options());
+    QList<QUrl> seen;
+    s->setBrowserLauncher(authtest::redirectingBrowser(&m_nam, m_as.get(), "the-secret-code", {}, &seen));
+    QSignalSpy ok(s.get(), &AuthorizationCodeSignIn::succeeded);
+    s->start();
+    QVERIFY(ok.wait(10000));
+    QVERIFY(capture.lines().size() > 3); // the capture works: Lanyard's own lines are there
+    for (const QString& key : {QStringLiteral("state"), QStringLiteral("nonce"), QStringLiteral("code_challenge")}) {
+        const QString value = authtest::queryValue(seen[0], key);
+        QVERIFY(!value.isEmpty());
+        QVERIFY2(!capture.contains(value), qPrintable(key));
+    }
+    QVERIFY(!capture.contains(QStringLiteral("the-secret-code")));
+    QVERIFY(!capture.contains(QStringLiteral("access-token-value")));
 }
 
 QTEST_GUILESS_MAIN(TestSignInQtDefects)
