@@ -61,7 +61,14 @@ void TokenStrategy::loadClientCredentials(const QString& defaultClientId,
 {
     ClientCredentials c;
     c.clientId = str("clientId", defaultClientId);
-    const QString methodName = str("clientAuth", QStringLiteral("none"));
+    // Without "clientAuth": a named secret means client_secret_basic (RFC 6749's default), a named
+    // key private_key_jwt, nothing at all a public client.
+    QString defaultMethod = QStringLiteral("none");
+    if (!str("clientSecretEnv").isEmpty() || !str("clientSecretKeychain").isEmpty())
+        defaultMethod = QStringLiteral("client_secret_basic");
+    else if (!str("privateKeyEnv").isEmpty() || !str("privateKeyFile").isEmpty())
+        defaultMethod = QStringLiteral("private_key_jwt");
+    const QString methodName = str("clientAuth", defaultMethod);
     const auto method = clientAuthMethodFromName(methodName);
     const QString where = QStringLiteral("servers (\"%1\").auth").arg(m_server.name);
     if (!method) {
