@@ -255,7 +255,6 @@ void ContentView::addTextBlock(const QString& title, const QString& text, const 
     const int lines = int(qMin<qsizetype>(shown.count(QLatin1Char('\n')) + 1 + shown.size() / 100, 24));
     const QFontMetrics fm(edit->font());
     edit->setFixedHeight(qMax(3, lines) * fm.lineSpacing() + 16);
-    v->addWidget(edit);
     m_shownText << shown;
 
     if (truncated) {
@@ -274,7 +273,7 @@ void ContentView::addTextBlock(const QString& title, const QString& text, const 
         h->addWidget(note, 1);
         h->addWidget(showAll);
         h->addWidget(saveAll);
-        v->addWidget(row);
+        v->addWidget(row); // above the text, so it is seen first
         connect(showAll, &QPushButton::clicked, edit, [edit, text, note, showAll, fm] {
             edit->setPlainText(text);
             edit->setFixedHeight(24 * fm.lineSpacing() + 16);
@@ -283,6 +282,7 @@ void ContentView::addTextBlock(const QString& title, const QString& text, const 
         });
         connect(saveAll, &QPushButton::clicked, this, [this, text, suggestedName] { saveBytes(text.toUtf8(), suggestedName); });
     }
+    v->addWidget(edit);
     connect(copy, &QToolButton::clicked, this, [text] { QApplication::clipboard()->setText(text); });
     connect(save, &QToolButton::clicked, this, [this, text, suggestedName] { saveBytes(text.toUtf8(), suggestedName); });
 }

@@ -4,6 +4,7 @@
 #include "Icons.h"
 #include "session/ServerSession.h"
 
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QVBoxLayout>
 
@@ -30,9 +31,23 @@ IdentityPage::IdentityPage(QWidget* parent) : QWidget(parent)
     m_text->setAlignment(Qt::AlignCenter);
     m_text->setWordWrap(true);
     m_text->setForegroundRole(QPalette::PlaceholderText);
+    m_mode->setWordWrap(true);
+    // A column of readable width in the middle of the page.
+    auto* column = new QWidget(this);
+    column->setMaximumWidth(640);
+    column->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    auto* columnLayout = new QVBoxLayout(column);
+    columnLayout->setContentsMargins(0, 0, 0, 0);
+    m_mode->setParent(column);
+    m_text->setParent(column);
+    columnLayout->addWidget(m_mode);
+    columnLayout->addWidget(m_text);
+    auto* row = new QHBoxLayout();
+    row->addStretch(1);
+    row->addWidget(column, 4);
+    row->addStretch(1);
     layout->addWidget(icon);
-    layout->addWidget(m_mode);
-    layout->addWidget(m_text);
+    layout->addLayout(row);
     layout->addStretch(2);
     update();
 }
