@@ -459,8 +459,12 @@ void Cli::track(PendingRequest* request, std::function<void(const json&)> onResu
 
 void Cli::printJson(const json& j)
 {
-    m_out << QString::fromUtf8(dumpJson(j, 2)) << "\n";
+    // Straight to stdout: a 100 MB result must not pass through QString and QTextStream.
     m_out.flush();
+    const std::string text = j.dump(2, ' ', false, json::error_handler_t::replace);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
 }
 
 void Cli::printTools(const json& r)
@@ -499,11 +503,19 @@ void Cli::printTools(const json& r)
 void Cli::printToolResult(const json& r, const ToolResultCheck& check)
 {
     if (m_opt.json) {
-        json out = r;
         json checkJson = {{"isError", check.isError}, {"outputSchema", check.summary().toStdString()}};
         static const char* names[] = {"none", "valid", "invalid", "not-fully-checked", "missing-structured-content"};
         checkJson["schemaCheck"] = names[static_cast<int>(check.schema)];
-        printJson(json{{"result", out}, {"check", checkJson}});
+        // {"check": ..., "result": ...} written piecewise, so the result is never copied.
+        m_out.flush();
+        const std::string checkText = checkJson.dump(-1, ' ', false, json::error_handler_t::replace);
+        const std::string resultText = r.dump(-1, ' ', false, json::error_handler_t::replace);
+        std::fputs("{\"check\": ", stdout);
+        std::fwrite(checkText.data(), 1, checkText.size(), stdout);
+        std::fputs(", \"result\": ", stdout);
+        std::fwrite(resultText.data(), 1, resultText.size(), stdout);
+        std::fputs("}\n", stdout);
+        std::fflush(stdout);
     } else {
         QTextStream& s = check.isError ? m_err : m_out;
         if (check.isError)
