@@ -46,6 +46,7 @@ private slots:
     void signInPersistsAcrossManagers();
     void tokenExchangeCallsServer();
     void tokenExchangeDiscoversEndpoint();
+    void onBehalfOf();
     void entraStrategyCallsServer();
     void refreshAheadOfExpiry();
     void revokedSessionNeedsSignIn();
@@ -53,6 +54,7 @@ private slots:
     void consentPage();
     void consentDeclined();
     void mfaRequired();
+    void claimsChallenge();
     void keyRotation();
     void wrongAudienceRefused();
     void twoServersConcurrently();
@@ -299,6 +301,30 @@ void TestIdentityLab::tokenExchangeDiscoversEndpoint()
     QCOMPARE(m_id->lifecycle()->countOf(LifecycleEvent::Kind::Exchanged, QStringLiteral("hr")), 1);
 }
 
+void TestIdentityLab::onBehalfOf()
+{
+    // Entra's On-Behalf-Of form: the gateway (a confidential client) exchanges the person's token
+    // for the gateway for a Docs token.
+    qputenv("LANYARD_TEST_GATEWAY_SECRET", lab::builtin::kGatewaySecret);
+    ServerConfig s = docsEntra();
+    s.auth.type = QStringLiteral("token-exchange");
+    s.auth.raw = json{{"type", "token-exchange"},
+                      {"grant", "on-behalf-of"},
+                      {"tokenEndpoint", ss(m_lab->lab->idp()->tokenUrl().toString())},
+                      {"subjectScopes", {"api://lab-gateway/.default"}},
+                      {"scopes", {"api://lab-docs/.default"}},
+                      {"clientId", lab::builtin::kGatewayAppId},
+                      {"clientAuth", "client_secret_post"},
+                      {"clientSecretEnv", "LANYARD_TEST_GATEWAY_SECRET"},
+                      {"audience", lab::builtin::kDocsAppId}};
+    const CallOutcome r = call(s, QStringLiteral("whoami"));
+    QVERIFY2(r.ok, qPrintable(r.error.message + m_browser->failure));
+    const QString text = QString::fromUtf8(dumpJson(r.result));
+    QVERIFY2(text.contains(QString::fromLatin1(lab::builtin::kAdaOid)), qPrintable(text));
+    QVERIFY(text.contains(QString::fromLatin1(lab::builtin::kGatewayAppId))); // azp: the gateway acts
+    qunsetenv("LANYARD_TEST_GATEWAY_SECRET");
+}
+
 void TestIdentityLab::entraStrategyCallsServer()
 {
     const CallOutcome r = call(docsEntra(), QStringLiteral("whoami"));
@@ -385,6 +411,27 @@ void TestIdentityLab::mfaRequired()
     QVERIFY(m_browser->pages.contains(QStringLiteral("mfa")));
 }
 
+void TestIdentityLab::claimsChallenge()
+{
+    // Entra CAE: the server wants an authentication context (acrs c1) the token lacks: 401
+    // insufficient_claims with a claims request; Lanyard signs in again with it (MFA), then retries.
+    QVERIFY(!signIn().isError());
+    auto config = m_lab->lab->entraValidatorConfig(QStringLiteral("lab-docs"), m_lab->docs->resourceMetadataUrl().toString());
+    config.clock = &m_lab->clock;
+    config.requiredAcrs = QStringLiteral("c1");
+    auto* strict = new JwtValidator(config, m_lab->docs.get());
+    strict->prefetchKeys();
+    QTest::qWait(200);
+    m_lab->docs->setAuthHook(authtest::LabFixture::hookFor(strict, nullptr));
+    const CallOutcome r = call(docsEntra(), QStringLiteral("whoami"));
+    QVERIFY2(r.ok, qPrintable(r.error.message + m_browser->failure));
+    QVERIFY(m_browser->pages.contains(QStringLiteral("mfa")));
+    QCOMPARE(m_browser->opened, 2);
+    const QUrl second = m_browser->authorizationUrls.last();
+    QVERIFY(authtest::queryValue(second, QStringLiteral("claims")).contains(QLatin1String("c1")));
+    QVERIFY(QString::fromUtf8(dumpJson(r.result)).contains(QLatin1String("c1")));
+}
+
 void TestIdentityLab::keyRotation()
 {
     QVERIFY(!signIn().isError());
@@ -402,20 +449,16 @@ void TestIdentityLab::keyRotation()
 
 void TestIdentityLab::wrongAudienceRefused()
 {
-    const int before = m_lab->hrRequestsWithToken;
-    // Exchange for docs' resource but talk to hr: the token names docs, so it must not go to hr.
-    const CallOutcome r = call(hrExchange(json{{"resource", ss(m_lab->docs->endpointUrl().toString())},
-                                               {"scopes", {"Docs.Read"}},
-                                               {"acceptAudiences", json::array()}}),
-                               QStringLiteral("whoami"));
-    Q_UNUSED(r);
-    // docs' resource is accepted by configuration here, so try the case where nothing matches:
-    const CallOutcome wrong = call(docsEntra(json{{"audience", "api://someone-else"}, {"scopes", {"api://lab-docs/Docs.Read"}}}),
-                                   QStringLiteral("whoami"));
+    // The Entra token for Docs carries aud = the Docs app id; a configuration that expects another
+    // audience must not send it.
+    const CallOutcome wrong = call(docsEntra(json{{"audience", "api://someone-else"}}), QStringLiteral("whoami"));
     QVERIFY(!wrong.ok);
+    QCOMPARE(wrong.error.kind, Error::Kind::Auth);
     QVERIFY2(wrong.error.message.contains(QLatin1String("did not send")), qPrintable(wrong.error.message));
     QVERIFY(wrong.error.message.contains(QString::fromLatin1(lab::builtin::kDocsAppId)));
-    Q_UNUSED(before);
+    QCOMPARE(m_id->lifecycle()->countOf(LifecycleEvent::Kind::Failed, QStringLiteral("docs")), 1);
+    // With the right audience the same token goes out.
+    QVERIFY(call(docsEntra(), QStringLiteral("whoami")).ok);
 }
 
 void TestIdentityLab::twoServersConcurrently()
