@@ -24,7 +24,8 @@
 
 namespace lanyard {
 
-ActivityPage::ActivityPage(QWidget* parent) : QWidget(parent)
+ActivityPage::ActivityPage(QWidget* parent)
+    : QWidget(parent)
 {
     m_model = new TrafficModel(this);
     m_filter = new TrafficFilterModel(this);
@@ -89,7 +90,8 @@ ActivityPage::ActivityPage(QWidget* parent) : QWidget(parent)
     QFont mono(QStringLiteral("monospace"));
     mono.setStyleHint(QFont::Monospace);
     m_detail->setFont(mono);
-    m_detail->setPlaceholderText(tr("Select a row to see its headers and body. Secrets are masked before they reach this view."));
+    m_detail->setPlaceholderText(
+        tr("Select a row to see its headers and body. Secrets are masked before they reach this view."));
     split->addWidget(m_table);
     split->addWidget(m_detail);
     split->setStretchFactor(0, 3);
@@ -111,16 +113,15 @@ ActivityPage::ActivityPage(QWidget* parent) : QWidget(parent)
     // Token lifecycle: identity module.
     auto* tokens = new QLabel(tr("The token lifecycle timeline (sign-in, refresh, exchange, expiry) arrives with the "
                                  "identity module."),
-                              m_tabs);
+        m_tabs);
     tokens->setObjectName(QStringLiteral("tokenTimelinePlaceholder"));
     tokens->setAlignment(Qt::AlignCenter);
     tokens->setWordWrap(true);
     tokens->setForegroundRole(QPalette::PlaceholderText);
     m_tabs->addTab(tokens, ui::icon(QStringLiteral("identity")), tr("Token lifecycle"));
 
-    auto updateStatus = [this] {
-        m_status->setText(tr("%1 of %2 records").arg(m_filter->rowCount()).arg(m_model->rowCount()));
-    };
+    auto updateStatus
+        = [this] { m_status->setText(tr("%1 of %2 records").arg(m_filter->rowCount()).arg(m_model->rowCount())); };
     connect(m_search, &QLineEdit::textChanged, this, [this, updateStatus](const QString& text) {
         m_filter->setText(text);
         updateStatus();
@@ -136,9 +137,8 @@ ActivityPage::ActivityPage(QWidget* parent) : QWidget(parent)
     });
     connect(m_filter, &QAbstractItemModel::rowsRemoved, this, updateStatus);
     connect(m_filter, &QAbstractItemModel::modelReset, this, updateStatus);
-    connect(m_table->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
-        m_follow = value >= m_table->verticalScrollBar()->maximum() - 2;
-    });
+    connect(m_table->verticalScrollBar(), &QScrollBar::valueChanged, this,
+        [this](int value) { m_follow = value >= m_table->verticalScrollBar()->maximum() - 2; });
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &ActivityPage::showDetail);
     connect(exportButton, &QPushButton::clicked, this, &ActivityPage::exportWithDialog);
     connect(clear, &QPushButton::clicked, this, [this] {
@@ -163,19 +163,19 @@ void ActivityPage::setSession(ServerSession* session)
     if (!session)
         return;
     m_connections << connect(session, &ServerSession::logMessageReceived, this,
-                             [this](const QString& level, const QString& logger, const json& data) {
-                                 QString text = data.is_string() ? qstr(data.get<std::string>()) : QString::fromUtf8(dumpJson(data));
-                                 if (text.size() > 500)
-                                     text = text.left(500) + QChar(0x2026);
-                                 const QString line = QStringLiteral("%1  %2  %3%4")
-                                                          .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")),
-                                                               level.toUpper().left(10),
-                                                               logger.isEmpty() ? QString() : logger + QStringLiteral(": "), text);
-                                 m_log->addItem(line);
-                                 while (m_log->count() > 1000)
-                                     delete m_log->takeItem(0);
-                                 m_log->scrollToBottom();
-                             });
+        [this](const QString& level, const QString& logger, const json& data) {
+            QString text = data.is_string() ? qstr(data.get<std::string>()) : QString::fromUtf8(dumpJson(data));
+            if (text.size() > 500)
+                text = text.left(500) + QChar(0x2026);
+            const QString line
+                = QStringLiteral("%1  %2  %3%4")
+                      .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), level.toUpper().left(10),
+                          logger.isEmpty() ? QString() : logger + QStringLiteral(": "), text);
+            m_log->addItem(line);
+            while (m_log->count() > 1000)
+                delete m_log->takeItem(0);
+            m_log->scrollToBottom();
+        });
 }
 
 int ActivityPage::visibleRowCount() const
@@ -216,9 +216,9 @@ void ActivityPage::exportWithDialog()
 {
     const QString name = QStringLiteral("lanyard-traffic-%1-%2.json")
                              .arg(m_session ? m_session->name() : QStringLiteral("server"),
-                                  QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export traffic"), name, tr("JSON (*.json)"), nullptr,
-                                                      QFileDialog::DontUseNativeDialog);
+                                 QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export traffic"), name, tr("JSON (*.json)"), nullptr, QFileDialog::DontUseNativeDialog);
     if (path.isEmpty())
         return;
     QString error;

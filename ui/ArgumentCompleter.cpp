@@ -10,7 +10,9 @@
 namespace lanyard {
 
 ArgumentCompleter::ArgumentCompleter(QLineEdit* edit, Requester requester, QObject* parent)
-    : QObject(parent ? parent : edit), m_edit(edit), m_requester(std::move(requester))
+    : QObject(parent ? parent : edit)
+    , m_edit(edit)
+    , m_requester(std::move(requester))
 {
     m_model = new QStringListModel(this);
     m_completer = new QCompleter(m_model, this);

@@ -38,7 +38,8 @@ int paintBadge(QPainter* painter, const QRect& rect, const QString& text, const 
     return w;
 }
 
-BadgeLabel::BadgeLabel(const QString& text, const QColor& color, QWidget* parent) : QLabel(parent)
+BadgeLabel::BadgeLabel(const QString& text, const QColor& color, QWidget* parent)
+    : QLabel(parent)
 {
     setTextFormat(Qt::PlainText);
     setBadge(text, color);

@@ -6,7 +6,10 @@
 
 namespace lanyard {
 
-CallHistoryModel::CallHistoryModel(QObject* parent) : QAbstractListModel(parent) {}
+CallHistoryModel::CallHistoryModel(QObject* parent)
+    : QAbstractListModel(parent)
+{
+}
 
 void CallHistoryModel::setSession(ServerSession* session)
 {
@@ -58,11 +61,21 @@ QVariant CallHistoryModel::data(const QModelIndex& index, int role) const
     case Qt::DisplayRole: {
         QString outcome;
         switch (r.outcome) {
-        case CallRecord::Outcome::Running: outcome = tr("running…"); break;
-        case CallRecord::Outcome::Ok: outcome = tr("ok"); break;
-        case CallRecord::Outcome::ToolError: outcome = tr("tool error"); break;
-        case CallRecord::Outcome::Failed: outcome = tr("failed"); break;
-        case CallRecord::Outcome::Cancelled: outcome = tr("cancelled"); break;
+        case CallRecord::Outcome::Running:
+            outcome = tr("running…");
+            break;
+        case CallRecord::Outcome::Ok:
+            outcome = tr("ok");
+            break;
+        case CallRecord::Outcome::ToolError:
+            outcome = tr("tool error");
+            break;
+        case CallRecord::Outcome::Failed:
+            outcome = tr("failed");
+            break;
+        case CallRecord::Outcome::Cancelled:
+            outcome = tr("cancelled");
+            break;
         }
         QString args = QString::fromUtf8(dumpJson(r.arguments));
         if (args.size() > 120)
@@ -71,20 +84,29 @@ QVariant CallHistoryModel::data(const QModelIndex& index, int role) const
         return QStringLiteral("%1  %2 %3  \u2014 %4%5")
             .arg(r.startedAt.toString(QStringLiteral("HH:mm:ss")), r.tool, args, outcome, ms);
     }
-    case Qt::ToolTipRole: return r.summary;
+    case Qt::ToolTipRole:
+        return r.summary;
     case Qt::DecorationRole:
         switch (r.outcome) {
-        case CallRecord::Outcome::Ok: return ui::icon(QStringLiteral("check"), ui::successColor());
+        case CallRecord::Outcome::Ok:
+            return ui::icon(QStringLiteral("check"), ui::successColor());
         case CallRecord::Outcome::ToolError:
-        case CallRecord::Outcome::Failed: return ui::icon(QStringLiteral("error"), ui::errorColor());
-        case CallRecord::Outcome::Cancelled: return ui::icon(QStringLiteral("stop"), ui::warningColor());
-        case CallRecord::Outcome::Running: return ui::icon(QStringLiteral("play"), ui::infoColor());
+        case CallRecord::Outcome::Failed:
+            return ui::icon(QStringLiteral("error"), ui::errorColor());
+        case CallRecord::Outcome::Cancelled:
+            return ui::icon(QStringLiteral("stop"), ui::warningColor());
+        case CallRecord::Outcome::Running:
+            return ui::icon(QStringLiteral("play"), ui::infoColor());
         }
         return QVariant();
-    case ToolRole: return r.tool;
-    case ArgumentsRole: return QString::fromUtf8(dumpJson(r.arguments));
-    case OutcomeRole: return int(r.outcome);
-    default: return QVariant();
+    case ToolRole:
+        return r.tool;
+    case ArgumentsRole:
+        return QString::fromUtf8(dumpJson(r.arguments));
+    case OutcomeRole:
+        return int(r.outcome);
+    default:
+        return QVariant();
     }
 }
 

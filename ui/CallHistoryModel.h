@@ -7,7 +7,6 @@
 
 namespace lanyard {
 
-
 // The tool calls made through one server session, newest first.
 class CallHistoryModel : public QAbstractListModel
 {

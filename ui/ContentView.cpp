@@ -94,7 +94,8 @@ QString fileNameFromUri(const QString& uri, const QString& fallback)
 
 } // namespace
 
-ContentView::ContentView(QWidget* parent) : QScrollArea(parent)
+ContentView::ContentView(QWidget* parent)
+    : QScrollArea(parent)
 {
     setWidgetResizable(true);
     setFrameShape(QFrame::NoFrame);
@@ -149,10 +150,18 @@ QLabel* ContentView::addStatus(const QString& text, Tone tone, const QString& ic
     h->setContentsMargins(0, 0, 0, 0);
     QColor color;
     switch (tone) {
-    case Tone::Good: color = ui::successColor(); break;
-    case Tone::Bad: color = ui::errorColor(); break;
-    case Tone::Warn: color = ui::warningColor(); break;
-    case Tone::Neutral: color = QApplication::palette().color(QPalette::WindowText); break;
+    case Tone::Good:
+        color = ui::successColor();
+        break;
+    case Tone::Bad:
+        color = ui::errorColor();
+        break;
+    case Tone::Warn:
+        color = ui::warningColor();
+        break;
+    case Tone::Neutral:
+        color = QApplication::palette().color(QPalette::WindowText);
+        break;
     }
     if (!iconName.isEmpty()) {
         auto* icon = new QLabel(row);
@@ -172,8 +181,8 @@ QLabel* ContentView::addStatus(const QString& text, Tone tone, const QString& ic
     return label;
 }
 
-QWidget* ContentView::blockFrame(const QString& title, const QString& iconName, QVBoxLayout** inner, QVBoxLayout* into,
-                                 QWidget* headerExtra)
+QWidget* ContentView::blockFrame(
+    const QString& title, const QString& iconName, QVBoxLayout** inner, QVBoxLayout* into, QWidget* headerExtra)
 {
     auto* frame = new QFrame(m_body);
     frame->setFrameShape(QFrame::StyledPanel);
@@ -208,8 +217,8 @@ QWidget* ContentView::blockFrame(const QString& title, const QString& iconName, 
 
 void ContentView::saveBytes(const QByteArray& data, const QString& suggestedName)
 {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save"), suggestedName, QString(), nullptr,
-                                                      QFileDialog::DontUseNativeDialog);
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save"), suggestedName, QString(), nullptr, QFileDialog::DontUseNativeDialog);
     if (path.isEmpty())
         return;
     QSaveFile file(path);
@@ -220,7 +229,8 @@ void ContentView::saveBytes(const QByteArray& data, const QString& suggestedName
     addStatus(tr("Saved %1 to %2.").arg(sizeText(data.size()), path), Tone::Good, QStringLiteral("check"));
 }
 
-void ContentView::addTextBlock(const QString& title, const QString& text, const QString& suggestedName, QVBoxLayout* into)
+void ContentView::addTextBlock(
+    const QString& title, const QString& text, const QString& suggestedName, QVBoxLayout* into)
 {
     auto* buttons = new QWidget();
     auto* bh = new QHBoxLayout(buttons);
@@ -280,11 +290,13 @@ void ContentView::addTextBlock(const QString& title, const QString& text, const 
             note->setText(tr("Showing all %L1 characters.").arg(text.size()));
             showAll->setEnabled(false);
         });
-        connect(saveAll, &QPushButton::clicked, this, [this, text, suggestedName] { saveBytes(text.toUtf8(), suggestedName); });
+        connect(saveAll, &QPushButton::clicked, this,
+            [this, text, suggestedName] { saveBytes(text.toUtf8(), suggestedName); });
     }
     v->addWidget(edit);
     connect(copy, &QToolButton::clicked, this, [text] { QApplication::clipboard()->setText(text); });
-    connect(save, &QToolButton::clicked, this, [this, text, suggestedName] { saveBytes(text.toUtf8(), suggestedName); });
+    connect(
+        save, &QToolButton::clicked, this, [this, text, suggestedName] { saveBytes(text.toUtf8(), suggestedName); });
 }
 
 void ContentView::addJsonTree(const QString& title, const json& value, QVBoxLayout* into)
@@ -311,14 +323,14 @@ void ContentView::addJsonTree(const QString& title, const json& value, QVBoxLayo
 }
 
 void ContentView::addBinaryBlock(const QString& title, const QByteArray& data, const QString& mimeType,
-                                 const QString& suggestedName, QVBoxLayout* into)
+    const QString& suggestedName, QVBoxLayout* into)
 {
     auto* save = new QPushButton(ui::icon(QStringLiteral("save")), tr("Save…"));
     save->setObjectName(QStringLiteral("saveBinaryButton"));
     QVBoxLayout* v = nullptr;
     blockFrame(title, QStringLiteral("resource"), &v, into, save);
-    auto* info = new QLabel(tr("%1, %2").arg(mimeType.isEmpty() ? tr("binary data") : mimeType, sizeText(data.size())),
-                            v->parentWidget());
+    auto* info = new QLabel(
+        tr("%1, %2").arg(mimeType.isEmpty() ? tr("binary data") : mimeType, sizeText(data.size())), v->parentWidget());
     info->setObjectName(QStringLiteral("binaryInfo"));
     info->setTextFormat(Qt::PlainText);
     v->addWidget(info);
@@ -337,7 +349,8 @@ void ContentView::addBinaryBlock(const QString& title, const QByteArray& data, c
     connect(save, &QPushButton::clicked, this, [this, data, suggestedName] { saveBytes(data, suggestedName); });
 }
 
-void ContentView::addImageBlock(const QString& title, const QByteArray& data, const QString& mimeType, QVBoxLayout* into)
+void ContentView::addImageBlock(
+    const QString& title, const QByteArray& data, const QString& mimeType, QVBoxLayout* into)
 {
     auto* save = new QPushButton(ui::icon(QStringLiteral("save")), tr("Save…"));
     save->setObjectName(QStringLiteral("saveImageButton"));
@@ -345,7 +358,8 @@ void ContentView::addImageBlock(const QString& title, const QByteArray& data, co
     blockFrame(title, QStringLiteral("image"), &v, into, save);
     QImage image;
     if (!image.loadFromData(data)) {
-        auto* bad = new QLabel(tr("The image (%1, %2) could not be decoded.").arg(mimeType, sizeText(data.size())), v->parentWidget());
+        auto* bad = new QLabel(
+            tr("The image (%1, %2) could not be decoded.").arg(mimeType, sizeText(data.size())), v->parentWidget());
         bad->setTextFormat(Qt::PlainText);
         v->addWidget(bad);
         m_shownText << bad->text();
@@ -363,8 +377,9 @@ void ContentView::addImageBlock(const QString& title, const QByteArray& data, co
         label->setPixmap(pm);
         label->setAccessibleName(tr("Image, %1 by %2 pixels").arg(image.width()).arg(image.height()));
         v->addWidget(label, 0, Qt::AlignLeft);
-        auto* info = new QLabel(tr("%1 × %2 px, %3, %4").arg(image.width()).arg(image.height()).arg(mimeType, sizeText(data.size())),
-                                v->parentWidget());
+        auto* info = new QLabel(
+            tr("%1 × %2 px, %3, %4").arg(image.width()).arg(image.height()).arg(mimeType, sizeText(data.size())),
+            v->parentWidget());
         info->setTextFormat(Qt::PlainText);
         v->addWidget(info);
         m_shownText << info->text();
@@ -379,8 +394,9 @@ void ContentView::addAudioBlock(const QByteArray& data, const QString& mimeType,
     save->setObjectName(QStringLiteral("saveAudioButton"));
     QVBoxLayout* v = nullptr;
     blockFrame(tr("Audio"), QStringLiteral("audio"), &v, into, save);
-    auto* info = new QLabel(tr("%1, %2. Save it to play it with your audio player.").arg(mimeType, sizeText(data.size())),
-                            v->parentWidget());
+    auto* info
+        = new QLabel(tr("%1, %2. Save it to play it with your audio player.").arg(mimeType, sizeText(data.size())),
+            v->parentWidget());
     info->setObjectName(QStringLiteral("audioInfo"));
     info->setTextFormat(Qt::PlainText);
     v->addWidget(info);
@@ -397,7 +413,8 @@ void ContentView::addResourceLink(const json& block, QVBoxLayout* into)
     open->setObjectName(QStringLiteral("openLinkButton"));
     open->setToolTip(tr("Read this resource on the Resources page"));
     QVBoxLayout* v = nullptr;
-    blockFrame(name.isEmpty() ? tr("Resource link") : tr("Resource link: %1").arg(name), QStringLiteral("link"), &v, into, open);
+    blockFrame(name.isEmpty() ? tr("Resource link") : tr("Resource link: %1").arg(name), QStringLiteral("link"), &v,
+        into, open);
     auto* label = new QLabel(uri, v->parentWidget());
     label->setObjectName(QStringLiteral("linkUri"));
     label->setTextFormat(Qt::PlainText);
@@ -472,7 +489,7 @@ void ContentView::addContentBlock(const json& block, QVBoxLayout* into)
         addResourceContent(block.value("resource", json::object()), into);
     } else {
         addTextBlock(tr("Content of type \"%1\"").arg(type.left(40)), QString::fromUtf8(dumpJson(block, 2)),
-                     QStringLiteral("content.json"), into);
+            QStringLiteral("content.json"), into);
     }
 }
 
@@ -500,7 +517,8 @@ void ContentView::showToolResult(const json& result, const ToolResultCheck& chec
 {
     reset();
     if (check.isError) {
-        addStatus(tr("The tool reported an error (after %1 ms). Its message:").arg(elapsedMs), Tone::Bad, QStringLiteral("error"))
+        addStatus(tr("The tool reported an error (after %1 ms). Its message:").arg(elapsedMs), Tone::Bad,
+            QStringLiteral("error"))
             ->setObjectName(QStringLiteral("resultStatus"));
     } else {
         addStatus(tr("Succeeded in %1 ms.").arg(elapsedMs), Tone::Good, QStringLiteral("check"))
@@ -515,14 +533,16 @@ void ContentView::showToolResult(const json& result, const ToolResultCheck& chec
     if (check.schema != ToolResultCheck::Schema::NoSchema) {
         Tone tone = Tone::Good;
         QString iconName = QStringLiteral("check");
-        if (check.schema == ToolResultCheck::Schema::Invalid || check.schema == ToolResultCheck::Schema::MissingStructuredContent) {
+        if (check.schema == ToolResultCheck::Schema::Invalid
+            || check.schema == ToolResultCheck::Schema::MissingStructuredContent) {
             tone = Tone::Bad;
             iconName = QStringLiteral("error");
         } else if (check.schema == ToolResultCheck::Schema::NotFullyChecked) {
             tone = Tone::Warn;
             iconName = QStringLiteral("warning");
         }
-        addStatus(tr("Output schema: %1").arg(check.summary()), tone, iconName)->setObjectName(QStringLiteral("schemaCheck"));
+        addStatus(tr("Output schema: %1").arg(check.summary()), tone, iconName)
+            ->setObjectName(QStringLiteral("schemaCheck"));
     }
 }
 
@@ -532,7 +552,7 @@ void ContentView::showResourceContents(const json& readResult, qint64 elapsedMs)
     const json contents = readResult.is_object() ? readResult.value("contents", json::array()) : json::array();
     addStatus(contents.size() == 1 ? tr("Read in %1 ms: 1 item.").arg(elapsedMs)
                                    : tr("Read in %1 ms: %2 items.").arg(elapsedMs).arg(contents.size()),
-              Tone::Neutral)
+        Tone::Neutral)
         ->setObjectName(QStringLiteral("resultStatus"));
     int shown = 0;
     for (const auto& c : contents) {
@@ -549,13 +569,15 @@ void ContentView::showPromptMessages(const json& getResult, qint64 elapsedMs)
     const QString description = qs(getResult, "description");
     addStatus(description.isEmpty() ? tr("%1 messages, in %2 ms.").arg(messages.size()).arg(elapsedMs)
                                     : description.left(1000),
-              Tone::Neutral)
+        Tone::Neutral)
         ->setObjectName(QStringLiteral("resultStatus"));
     for (const auto& m : messages) {
         const QString role = qs(m, "role");
         QVBoxLayout* v = nullptr;
-        blockFrame(role == QLatin1String("assistant") ? tr("assistant") : role == QLatin1String("user") ? tr("user") : role,
-                   role == QLatin1String("assistant") ? QStringLiteral("server") : QStringLiteral("account"), &v, m_layout);
+        blockFrame(role == QLatin1String("assistant") ? tr("assistant")
+                : role == QLatin1String("user")       ? tr("user")
+                                                      : role,
+            role == QLatin1String("assistant") ? QStringLiteral("server") : QStringLiteral("account"), &v, m_layout);
         const json content = m.value("content", json::object());
         if (content.is_array()) {
             for (const auto& block : content)

@@ -46,14 +46,14 @@ private:
     void addContentBlock(const json& block, QVBoxLayout* into);
     void addTextBlock(const QString& title, const QString& text, const QString& suggestedName, QVBoxLayout* into);
     void addJsonTree(const QString& title, const json& value, QVBoxLayout* into);
-    void addBinaryBlock(const QString& title, const QByteArray& data, const QString& mimeType, const QString& suggestedName,
-                        QVBoxLayout* into);
+    void addBinaryBlock(const QString& title, const QByteArray& data, const QString& mimeType,
+        const QString& suggestedName, QVBoxLayout* into);
     void addImageBlock(const QString& title, const QByteArray& data, const QString& mimeType, QVBoxLayout* into);
     void addAudioBlock(const QByteArray& data, const QString& mimeType, QVBoxLayout* into);
     void addResourceLink(const json& block, QVBoxLayout* into);
     void addResourceContent(const json& content, QVBoxLayout* into);
     QWidget* blockFrame(const QString& title, const QString& iconName, QVBoxLayout** inner, QVBoxLayout* into,
-                        QWidget* headerExtra = nullptr);
+        QWidget* headerExtra = nullptr);
     void saveBytes(const QByteArray& data, const QString& suggestedName);
 
     QWidget* m_body = nullptr;

@@ -14,7 +14,8 @@
 
 namespace lanyard {
 
-ElicitationDialog::ElicitationDialog(const QString& serverName, const json& params, QWidget* parent) : QDialog(parent)
+ElicitationDialog::ElicitationDialog(const QString& serverName, const json& params, QWidget* parent)
+    : QDialog(parent)
 {
     setObjectName(QStringLiteral("elicitationDialog"));
     setWindowTitle(tr("%1 asks for information").arg(serverName));
@@ -59,13 +60,13 @@ ElicitationDialog::ElicitationDialog(const QString& serverName, const json& para
             const json content = elicitation::withDefaults(m_schema, m_form->value());
             if (!m_form->isValid() || !elicitation::check(m_schema, content).isEmpty())
                 return;
-            finish(json{{"action", "accept"}, {"content", content}}, QDialog::Accepted);
+            finish(json { { "action", "accept" }, { "content", content } }, QDialog::Accepted);
         });
     } else {
         auto* unsupported = new QLabel(tr("This request uses the \"%1\" mode, which Lanyard does not support yet. "
                                           "Decline it or cancel.")
                                            .arg(mode.left(40)),
-                                       this);
+            this);
         unsupported->setTextFormat(Qt::PlainText);
         unsupported->setWordWrap(true);
         layout->addWidget(unsupported);
@@ -75,7 +76,9 @@ ElicitationDialog::ElicitationDialog(const QString& serverName, const json& para
     QPushButton* cancel = buttons->addButton(QDialogButtonBox::Cancel);
     cancel->setObjectName(QStringLiteral("elicitationCancel"));
     layout->addWidget(buttons);
-    connect(decline, &QPushButton::clicked, this, [this] { finish(json{{"action", "decline"}}, QDialog::Rejected); });
+    connect(decline, &QPushButton::clicked, this, [this] {
+        finish(json { { "action", "decline" } }, QDialog::Rejected);
+    });
     connect(cancel, &QPushButton::clicked, this, &ElicitationDialog::reject);
     resize(520, qMin(640, sizeHint().height() + 40));
 }
@@ -84,14 +87,14 @@ ElicitationDialog::~ElicitationDialog()
 {
     if (!m_answered) {
         m_answered = true;
-        m_answer = json{{"action", "cancel"}};
+        m_answer = json { { "action", "cancel" } };
         emit answered(m_answer);
     }
 }
 
 void ElicitationDialog::reject()
 {
-    finish(json{{"action", "cancel"}}, QDialog::Rejected);
+    finish(json { { "action", "cancel" } }, QDialog::Rejected);
 }
 
 void ElicitationDialog::finish(const json& result, int code)

@@ -36,7 +36,11 @@ QByteArray svgSource(const QString& name)
 class SvgIconEngine : public QIconEngine
 {
 public:
-    SvgIconEngine(QString name, QColor fixed) : m_name(std::move(name)), m_fixed(fixed) {}
+    SvgIconEngine(QString name, QColor fixed)
+        : m_name(std::move(name))
+        , m_fixed(fixed)
+    {
+    }
 
     void paint(QPainter* painter, const QRect& rect, QIcon::Mode mode, QIcon::State state) override
     {
@@ -84,9 +88,12 @@ private:
             return m_fixed;
         const QPalette pal = QApplication::palette();
         switch (mode) {
-        case QIcon::Disabled: return pal.color(QPalette::Disabled, QPalette::WindowText);
-        case QIcon::Selected: return pal.color(QPalette::Active, QPalette::HighlightedText);
-        default: return pal.color(QPalette::Active, QPalette::WindowText);
+        case QIcon::Disabled:
+            return pal.color(QPalette::Disabled, QPalette::WindowText);
+        case QIcon::Selected:
+            return pal.color(QPalette::Active, QPalette::HighlightedText);
+        default:
+            return pal.color(QPalette::Active, QPalette::WindowText);
         }
     }
 
@@ -115,7 +122,7 @@ QIcon appIcon()
 {
     QIcon result;
     QSvgRenderer renderer(QStringLiteral(":/lanyard/icons/lanyard.svg"));
-    for (int size : {16, 24, 32, 48, 64, 128, 256}) {
+    for (int size : { 16, 24, 32, 48, 64, 128, 256 }) {
         QPixmap pm(size, size);
         pm.fill(Qt::transparent);
         QPainter p(&pm);

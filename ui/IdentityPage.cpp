@@ -10,7 +10,8 @@
 
 namespace lanyard {
 
-IdentityPage::IdentityPage(QWidget* parent) : QWidget(parent)
+IdentityPage::IdentityPage(QWidget* parent)
+    : QWidget(parent)
 {
     auto* layout = new QVBoxLayout(this);
     layout->addStretch(1);
@@ -69,8 +70,10 @@ void IdentityPage::update()
             how = tr("%1 is configured without sign-in (auth: none).").arg(m_session->name());
         else if (mode == QLatin1String("bearer"))
             how = m_session->config().auth.env.isEmpty()
-                ? tr("%1 uses a bearer token from the keychain entry \"%2\".").arg(m_session->name(), m_session->config().auth.keychain)
-                : tr("%1 uses a bearer token from the environment variable %2.").arg(m_session->name(), m_session->config().auth.env);
+                ? tr("%1 uses a bearer token from the keychain entry \"%2\".")
+                      .arg(m_session->name(), m_session->config().auth.keychain)
+                : tr("%1 uses a bearer token from the environment variable %2.")
+                      .arg(m_session->name(), m_session->config().auth.env);
         else
             how = tr("%1 is configured for the identity mode \"%2\".").arg(m_session->name(), mode);
         m_mode->setText(how);

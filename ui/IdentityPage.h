@@ -9,7 +9,6 @@ class QLabel;
 
 namespace lanyard {
 
-
 // Placeholder for the identity of one server (account, tokens, how they were obtained). It shows
 // only what the configuration says; sign-in arrives with the identity module (core/auth).
 class IdentityPage : public QWidget

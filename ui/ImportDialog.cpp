@@ -12,7 +12,8 @@
 namespace lanyard {
 
 ImportDialog::ImportDialog(const ServerImport& found, const QString& fileName, QWidget* parent)
-    : QDialog(parent), m_found(found)
+    : QDialog(parent)
+    , m_found(found)
 {
     setObjectName(QStringLiteral("importDialog"));
     setWindowTitle(tr("Import Servers"));
@@ -20,7 +21,7 @@ ImportDialog::ImportDialog(const ServerImport& found, const QString& fileName, Q
     auto* intro = new QLabel(tr("%1 (%2 format) lists %3 usable servers. Choose the ones to add:")
                                  .arg(fileName, found.format)
                                  .arg(found.servers.size()),
-                             this);
+        this);
     intro->setTextFormat(Qt::PlainText);
     intro->setWordWrap(true);
     layout->addWidget(intro);
@@ -28,8 +29,10 @@ ImportDialog::ImportDialog(const ServerImport& found, const QString& fileName, Q
     m_list->setObjectName(QStringLiteral("importList"));
     m_list->setAccessibleName(tr("Servers to import"));
     for (const auto& s : found.servers) {
-        const QString endpoint = s.isStdio() ? QStringList(QStringList{s.command} + s.args).join(QLatin1Char(' ')) : s.url.toString();
-        auto* item = new QListWidgetItem(ui::icon(QStringLiteral("server")), QStringLiteral("%1 — %2").arg(s.name, endpoint.left(200)));
+        const QString endpoint
+            = s.isStdio() ? QStringList(QStringList { s.command } + s.args).join(QLatin1Char(' ')) : s.url.toString();
+        auto* item = new QListWidgetItem(
+            ui::icon(QStringLiteral("server")), QStringLiteral("%1 — %2").arg(s.name, endpoint.left(200)));
         item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
         item->setCheckState(Qt::Checked);
         m_list->addItem(item);

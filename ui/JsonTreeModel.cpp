@@ -3,7 +3,11 @@
 
 namespace lanyard {
 
-JsonTreeModel::JsonTreeModel(QObject* parent) : QAbstractItemModel(parent), m_root(std::make_unique<Node>()) {}
+JsonTreeModel::JsonTreeModel(QObject* parent)
+    : QAbstractItemModel(parent)
+    , m_root(std::make_unique<Node>())
+{
+}
 
 JsonTreeModel::~JsonTreeModel() = default;
 
@@ -116,10 +120,14 @@ QVariant JsonTreeModel::data(const QModelIndex& index, int role) const
     const Node* n = static_cast<const Node*>(index.internalPointer());
     if (role == Qt::DisplayRole || role == Qt::ToolTipRole) {
         switch (index.column()) {
-        case 0: return n->key;
-        case 1: return n->value;
-        case 2: return n->type;
-        default: break;
+        case 0:
+            return n->key;
+        case 1:
+            return n->value;
+        case 2:
+            return n->type;
+        default:
+            break;
         }
     }
     return QVariant();
@@ -130,10 +138,14 @@ QVariant JsonTreeModel::headerData(int section, Qt::Orientation orientation, int
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QVariant();
     switch (section) {
-    case 0: return tr("Key");
-    case 1: return tr("Value");
-    case 2: return tr("Type");
-    default: return QVariant();
+    case 0:
+        return tr("Key");
+    case 1:
+        return tr("Value");
+    case 2:
+        return tr("Type");
+    default:
+        return QVariant();
     }
 }
 

@@ -39,7 +39,9 @@
 
 namespace lanyard {
 
-MainWindow::MainWindow(SessionManager* manager, QWidget* parent) : QMainWindow(parent), m_manager(manager)
+MainWindow::MainWindow(SessionManager* manager, QWidget* parent)
+    : QMainWindow(parent)
+    , m_manager(manager)
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("Lanyard"));
@@ -79,8 +81,10 @@ MainWindow::MainWindow(SessionManager* manager, QWidget* parent) : QMainWindow(p
         return b;
     };
     QToolButton* addButton = makeButton(QStringLiteral("addServerButton"), QStringLiteral("add"), tr("Add a server"));
-    QToolButton* editButton = makeButton(QStringLiteral("editServerButton"), QStringLiteral("edit"), tr("Edit the server"));
-    QToolButton* removeButton = makeButton(QStringLiteral("removeServerButton"), QStringLiteral("remove"), tr("Remove the server"));
+    QToolButton* editButton
+        = makeButton(QStringLiteral("editServerButton"), QStringLiteral("edit"), tr("Edit the server"));
+    QToolButton* removeButton
+        = makeButton(QStringLiteral("removeServerButton"), QStringLiteral("remove"), tr("Remove the server"));
     sidebarButtons->addWidget(addButton);
     sidebarButtons->addWidget(editButton);
     sidebarButtons->addWidget(removeButton);
@@ -149,7 +153,7 @@ MainWindow::MainWindow(SessionManager* manager, QWidget* parent) : QMainWindow(p
     m_splitter->addWidget(main);
     m_splitter->setStretchFactor(0, 0);
     m_splitter->setStretchFactor(1, 1);
-    m_splitter->setSizes({270, 1130});
+    m_splitter->setSizes({ 270, 1130 });
 
     createActions();
     createMenus();
@@ -158,7 +162,8 @@ MainWindow::MainWindow(SessionManager* manager, QWidget* parent) : QMainWindow(p
     connect(editButton, &QToolButton::clicked, this, &MainWindow::editServer);
     connect(removeButton, &QToolButton::clicked, this, &MainWindow::removeServer);
     connect(m_serverList, &QListView::doubleClicked, this, &MainWindow::connectCurrent);
-    connect(m_serverList->selectionModel(), &QItemSelectionModel::currentChanged, this, &MainWindow::onCurrentServerChanged);
+    connect(m_serverList->selectionModel(), &QItemSelectionModel::currentChanged, this,
+        &MainWindow::onCurrentServerChanged);
     connect(m_serverModel, &QAbstractItemModel::modelReset, this, [this] {
         if (m_manager->count() > 0 && !m_serverList->currentIndex().isValid())
             m_serverList->setCurrentIndex(m_serverModel->index(0));
@@ -168,7 +173,8 @@ MainWindow::MainWindow(SessionManager* manager, QWidget* parent) : QMainWindow(p
     connect(m_connectButton, &QPushButton::clicked, this, [this] {
         if (!m_current)
             return;
-        if (m_current->state() == ServerSession::State::Connected || m_current->state() == ServerSession::State::Connecting)
+        if (m_current->state() == ServerSession::State::Connected
+            || m_current->state() == ServerSession::State::Connecting)
             disconnectCurrent();
         else
             connectCurrent();
@@ -180,9 +186,10 @@ MainWindow::MainWindow(SessionManager* manager, QWidget* parent) : QMainWindow(p
     });
     connect(m_pages, &QTabWidget::currentChanged, this, &MainWindow::updateActions);
 
-    m_manager->setElicitationHandler([this](ServerSession* session, const json& params, std::function<void(const json&)> reply) {
-        handleElicitation(session, params, std::move(reply));
-    });
+    m_manager->setElicitationHandler(
+        [this](ServerSession* session, const json& params, std::function<void(const json&)> reply) {
+            handleElicitation(session, params, std::move(reply));
+        });
 
     statusBar()->showMessage(tr("Lanyard %1").arg(QStringLiteral(LANYARD_VERSION)));
     resize(1400, 900);
@@ -234,7 +241,7 @@ void MainWindow::createActions()
         m_tools->focusSearch();
     });
     m_callAction = new QAction(ui::icon(QStringLiteral("play")), tr("&Call Tool"), this);
-    m_callAction->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)});
+    m_callAction->setShortcuts({ QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter) });
     connect(m_callAction, &QAction::triggered, this, [this] {
         if (currentPage() == Page::Tools)
             m_tools->callCurrentTool();
@@ -243,15 +250,16 @@ void MainWindow::createActions()
     m_aboutAction->setMenuRole(QAction::AboutRole);
     connect(m_aboutAction, &QAction::triggered, this, &MainWindow::about);
 
-    const QStringList pageNames{tr("&Tools"), tr("&Resources"), tr("&Prompts"), tr("&Identity"), tr("&Activity")};
+    const QStringList pageNames { tr("&Tools"), tr("&Resources"), tr("&Prompts"), tr("&Identity"), tr("&Activity") };
     for (int i = 0; i < pageNames.size(); ++i) {
         auto* a = new QAction(pageNames[i], this);
         a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
         connect(a, &QAction::triggered, this, [this, i] { m_pages->setCurrentIndex(i); });
         m_pageActions << a;
     }
-    addActions({m_searchAction, m_callAction, m_refreshAction});
-    m_serverList->addActions({m_connectAction, m_disconnectAction, m_reconnectAction, m_refreshAction, m_editAction, m_removeAction});
+    addActions({ m_searchAction, m_callAction, m_refreshAction });
+    m_serverList->addActions(
+        { m_connectAction, m_disconnectAction, m_reconnectAction, m_refreshAction, m_editAction, m_removeAction });
 }
 
 void MainWindow::createMenus()
@@ -359,7 +367,8 @@ void MainWindow::onCurrentServerChanged()
         m_currentConnections << connect(session, &ServerSession::toolsChanged, this, &MainWindow::updateTabTitles);
         m_currentConnections << connect(session, &ServerSession::toolsReset, this, &MainWindow::updateTabTitles);
         m_currentConnections << connect(session, &ServerSession::resourcesChanged, this, &MainWindow::updateTabTitles);
-        m_currentConnections << connect(session, &ServerSession::resourceTemplatesChanged, this, &MainWindow::updateTabTitles);
+        m_currentConnections << connect(
+            session, &ServerSession::resourceTemplatesChanged, this, &MainWindow::updateTabTitles);
         m_currentConnections << connect(session, &ServerSession::promptsChanged, this, &MainWindow::updateTabTitles);
         m_currentConnections << connect(session, &ServerSession::refreshingChanged, this, &MainWindow::updateHeader);
     }
@@ -379,8 +388,8 @@ void MainWindow::updateHeader()
     if (!m_current) {
         m_serverTitle->setText(m_manager->count() == 0 ? tr("No servers yet") : tr("No server selected"));
         m_serverEndpoint->setText(m_manager->count() == 0 && !m_configBroken
-                                      ? tr("Add one with File → Add Server… or import them from VS Code, Claude Desktop or Cursor.")
-                                      : QString());
+                ? tr("Add one with File → Add Server… or import them from VS Code, Claude Desktop or Cursor.")
+                : QString());
         m_serverState->clear();
         m_connectButton->hide();
         return;
@@ -392,15 +401,21 @@ void MainWindow::updateHeader()
     if (!implementation.isEmpty() && m_current->state() == ServerSession::State::Connected)
         title += QStringLiteral("  \u00b7  ") + implementation;
     m_serverTitle->setText(title);
-    QString endpoint = c.isStdio() ? QStringList(QStringList{c.command} + c.args).join(QLatin1Char(' ')) : c.url.toString();
+    QString endpoint
+        = c.isStdio() ? QStringList(QStringList { c.command } + c.args).join(QLatin1Char(' ')) : c.url.toString();
     if (!info.protocolVersion.isEmpty() && m_current->state() == ServerSession::State::Connected)
         endpoint += tr("  \u00b7  MCP %1").arg(info.protocolVersion);
     m_serverEndpoint->setText(endpoint);
     QString state;
     QColor color = palette().color(QPalette::WindowText);
     switch (m_current->state()) {
-    case ServerSession::State::Disconnected: state = tr("Disconnected"); break;
-    case ServerSession::State::Connecting: state = tr("Connecting…"); color = ui::warningColor(); break;
+    case ServerSession::State::Disconnected:
+        state = tr("Disconnected");
+        break;
+    case ServerSession::State::Connecting:
+        state = tr("Connecting…");
+        color = ui::warningColor();
+        break;
     case ServerSession::State::Connected:
         state = m_current->isRefreshing() ? tr("Connected, loading…") : tr("Connected");
         color = ui::successColor();
@@ -414,11 +429,12 @@ void MainWindow::updateHeader()
     pal.setColor(QPalette::WindowText, color);
     m_serverState->setPalette(pal);
     m_serverState->setText(state);
-    const bool active = m_current->state() == ServerSession::State::Connected || m_current->state() == ServerSession::State::Connecting;
+    const bool active = m_current->state() == ServerSession::State::Connected
+        || m_current->state() == ServerSession::State::Connecting;
     m_connectButton->setText(active ? tr("Disconnect") : tr("Connect"));
     m_connectButton->setIcon(ui::icon(active ? QStringLiteral("disconnect") : QStringLiteral("connect")));
-    m_connectButton->setAccessibleName(active ? tr("Disconnect from %1").arg(m_current->name())
-                                              : tr("Connect to %1").arg(m_current->name()));
+    m_connectButton->setAccessibleName(
+        active ? tr("Disconnect from %1").arg(m_current->name()) : tr("Connect to %1").arg(m_current->name()));
     m_connectButton->show();
 }
 
@@ -430,11 +446,11 @@ void MainWindow::updateBanner()
     }
     const QString message = m_current->lastError().message;
     if (m_current->connectionLost()) {
-        m_banner->showMessage(tr("Lost the connection to %1. %2").arg(m_current->name(), message), MessageBar::Type::Error,
-                              tr("Reconnect"), false);
+        m_banner->showMessage(tr("Lost the connection to %1. %2").arg(m_current->name(), message),
+            MessageBar::Type::Error, tr("Reconnect"), false);
     } else {
-        m_banner->showMessage(tr("Could not connect to %1. %2").arg(m_current->name(), message), MessageBar::Type::Error,
-                              tr("Try again"), false);
+        m_banner->showMessage(tr("Could not connect to %1. %2").arg(m_current->name(), message),
+            MessageBar::Type::Error, tr("Try again"), false);
     }
 }
 
@@ -442,8 +458,10 @@ void MainWindow::updateActions()
 {
     const bool has = m_current;
     const auto state = has ? m_current->state() : ServerSession::State::Disconnected;
-    m_connectAction->setEnabled(has && (state == ServerSession::State::Disconnected || state == ServerSession::State::Error));
-    m_disconnectAction->setEnabled(has && (state == ServerSession::State::Connected || state == ServerSession::State::Connecting));
+    m_connectAction->setEnabled(
+        has && (state == ServerSession::State::Disconnected || state == ServerSession::State::Error));
+    m_disconnectAction->setEnabled(
+        has && (state == ServerSession::State::Connected || state == ServerSession::State::Connecting));
     m_reconnectAction->setEnabled(has);
     m_refreshAction->setEnabled(has);
     m_editAction->setEnabled(has && !m_configBroken);
@@ -452,7 +470,7 @@ void MainWindow::updateActions()
     m_importAction->setEnabled(!m_configBroken);
     m_exportAction->setEnabled(m_manager->count() > 0);
     m_callAction->setEnabled(has && state == ServerSession::State::Connected);
-    for (auto* name : {"addServerButton", "editServerButton", "removeServerButton"}) {
+    for (auto* name : { "addServerButton", "editServerButton", "removeServerButton" }) {
         if (auto* b = findChild<QToolButton*>(QLatin1String(name)))
             b->setEnabled(qstrcmp(name, "addServerButton") == 0 ? !m_configBroken : has && !m_configBroken);
     }
@@ -477,7 +495,7 @@ void MainWindow::showConfigError(const Error& error)
     m_messageBar->showMessage(tr("Lanyard could not load its configuration, so it shows no servers and will not change "
                                  "the file. %1")
                                   .arg(error.message),
-                              MessageBar::Type::Error, QString(), false);
+        MessageBar::Type::Error, QString(), false);
     updateHeader();
     updateActions();
 }
@@ -559,8 +577,8 @@ void MainWindow::removeServer()
         return;
     const QString name = m_current->name();
     QMessageBox box(QMessageBox::Question, tr("Remove Server"),
-                    tr("Remove \"%1\" from the configuration? Its call history and traffic log go with it.").arg(name),
-                    QMessageBox::NoButton, this);
+        tr("Remove \"%1\" from the configuration? Its call history and traffic log go with it.").arg(name),
+        QMessageBox::NoButton, this);
     box.setObjectName(QStringLiteral("confirmRemove"));
     box.setTextFormat(Qt::PlainText);
     QPushButton* remove = box.addButton(tr("Remove"), QMessageBox::DestructiveRole);
@@ -579,8 +597,7 @@ void MainWindow::importServers()
     if (m_configBroken)
         return;
     const QString path = QFileDialog::getOpenFileName(this, tr("Import Servers"), QString(),
-                                                      tr("MCP server lists (*.json);;All files (*)"), nullptr,
-                                                      QFileDialog::DontUseNativeDialog);
+        tr("MCP server lists (*.json);;All files (*)"), nullptr, QFileDialog::DontUseNativeDialog);
     if (!path.isEmpty())
         importFrom(path);
 }
@@ -618,7 +635,9 @@ void MainWindow::importFrom(const QString& path)
             problems << e.message;
     }
     if (!problems.isEmpty())
-        showMessage(tr("Imported %1 of the servers; some could not be added: %2").arg(added).arg(problems.join(QLatin1Char(' '))));
+        showMessage(tr("Imported %1 of the servers; some could not be added: %2")
+                        .arg(added)
+                        .arg(problems.join(QLatin1Char(' '))));
     else
         showMessage(added == 1 ? tr("Imported 1 server.") : tr("Imported %1 servers.").arg(added), false);
 }
@@ -628,9 +647,9 @@ void MainWindow::exportServers()
     const QString lanyardFilter = tr("Lanyard configuration (*.json)");
     const QString vscodeFilter = tr("VS Code mcp.json (*.json)");
     QString selected = lanyardFilter;
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export Servers"), QStringLiteral("lanyard-servers.json"),
-                                                      lanyardFilter + QStringLiteral(";;") + vscodeFilter, &selected,
-                                                      QFileDialog::DontUseNativeDialog);
+    const QString path
+        = QFileDialog::getSaveFileName(this, tr("Export Servers"), QStringLiteral("lanyard-servers.json"),
+            lanyardFilter + QStringLiteral(";;") + vscodeFilter, &selected, QFileDialog::DontUseNativeDialog);
     if (path.isEmpty())
         return;
     const json doc = selected == vscodeFilter ? m_manager->exportVsCode() : m_manager->exportDocument();
@@ -653,7 +672,7 @@ void MainWindow::about()
     box.setInformativeText(tr("A desktop client for MCP servers that carries one sign-in to every server.\n\n"
                               "Version %1 (revision %2)\nQt %3")
                                .arg(QStringLiteral(LANYARD_VERSION), QStringLiteral(LANYARD_GIT_REVISION),
-                                    QString::fromLatin1(qVersion())));
+                                   QString::fromLatin1(qVersion())));
     box.setStandardButtons(QMessageBox::Ok);
     box.exec();
 }

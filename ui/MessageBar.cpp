@@ -12,7 +12,8 @@
 
 namespace lanyard {
 
-MessageBar::MessageBar(QWidget* parent) : QFrame(parent)
+MessageBar::MessageBar(QWidget* parent)
+    : QFrame(parent)
 {
     setFrameShape(QFrame::StyledPanel);
     setAutoFillBackground(true);
@@ -103,9 +104,10 @@ void MessageBar::applyStyle()
     }
     QColor bg = QApplication::palette().color(QPalette::Window);
     bg = QColor::fromRgbF(bg.redF() * 0.82 + accent.redF() * 0.18, bg.greenF() * 0.82 + accent.greenF() * 0.18,
-                          bg.blueF() * 0.82 + accent.blueF() * 0.18);
-    const QString sheet = QStringLiteral("lanyard--MessageBar { background: %1; border: 1px solid %2; border-radius: 4px; }")
-                              .arg(bg.name(), accent.name());
+        bg.blueF() * 0.82 + accent.blueF() * 0.18);
+    const QString sheet
+        = QStringLiteral("lanyard--MessageBar { background: %1; border: 1px solid %2; border-radius: 4px; }")
+              .arg(bg.name(), accent.name());
     if (styleSheet() != sheet)
         setStyleSheet(sheet);
     m_icon->setPixmap(ui::icon(iconName, accent).pixmap(20, 20));

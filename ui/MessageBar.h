@@ -21,8 +21,8 @@ public:
     explicit MessageBar(QWidget* parent = nullptr);
 
     // actionText empty = no action button. closable = show the close button.
-    void showMessage(const QString& text, Type type = Type::Error, const QString& actionText = QString(),
-                     bool closable = true);
+    void showMessage(
+        const QString& text, Type type = Type::Error, const QString& actionText = QString(), bool closable = true);
     void hideMessage();
     QString text() const;
     Type type() const { return m_type; }

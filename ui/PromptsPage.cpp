@@ -25,7 +25,8 @@ namespace {
 constexpr int NameRole = Qt::UserRole + 1;
 }
 
-PromptsPage::PromptsPage(QWidget* parent) : QWidget(parent)
+PromptsPage::PromptsPage(QWidget* parent)
+    : QWidget(parent)
 {
     m_model = new QStandardItemModel(this);
     m_proxy = new QSortFilterProxyModel(this);
@@ -111,7 +112,7 @@ PromptsPage::PromptsPage(QWidget* parent) : QWidget(parent)
     split->addWidget(m_stack);
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 3);
-    split->setSizes({320, 900});
+    split->setSizes({ 320, 900 });
 
     connect(m_search, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
     connect(m_list->selectionModel(), &QItemSelectionModel::currentChanged, this, &PromptsPage::onCurrentChanged);
@@ -248,7 +249,8 @@ void PromptsPage::showPrompt(const json& prompt)
                         if (it.key() != argName && !it.value()->text().isEmpty())
                             context[it.key().toStdString()] = it.value()->text().toStdString();
                     }
-                    return session->complete(json{{"type", "ref/prompt"}, {"name", name.toStdString()}}, argName, value, context);
+                    return session->complete(
+                        json { { "type", "ref/prompt" }, { "name", name.toStdString() } }, argName, value, context);
                 },
                 edit);
             connect(edit, &QLineEdit::textChanged, this, &PromptsPage::updateButtons);

@@ -25,12 +25,13 @@ QPair<int, int> lineColumn(const QByteArray& bytes, qsizetype offset)
             ++column;
         }
     }
-    return {line, column};
+    return { line, column };
 }
 
 } // namespace
 
-RawJsonEditor::RawJsonEditor(QWidget* parent) : QWidget(parent)
+RawJsonEditor::RawJsonEditor(QWidget* parent)
+    : QWidget(parent)
 {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -112,8 +113,9 @@ void RawJsonEditor::onTextChanged()
         QStringList issues;
         if (!m_schema.is_null())
             issues = SchemaForm::check(m_schema, value);
-        m_issues->setText(issues.isEmpty() ? QString()
-                                           : tr("Does not match the input schema:\n%1").arg(issues.mid(0, 8).join(QLatin1Char('\n'))));
+        m_issues->setText(issues.isEmpty()
+                ? QString()
+                : tr("Does not match the input schema:\n%1").arg(issues.mid(0, 8).join(QLatin1Char('\n'))));
         m_issues->setVisible(!issues.isEmpty());
     }
     if (wasValid != m_parsed.has_value())

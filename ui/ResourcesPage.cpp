@@ -31,7 +31,8 @@ constexpr int KindRole = Qt::UserRole + 1;
 constexpr int IndexRole = Qt::UserRole + 2;
 } // namespace
 
-ResourcesPage::ResourcesPage(QWidget* parent) : QWidget(parent)
+ResourcesPage::ResourcesPage(QWidget* parent)
+    : QWidget(parent)
 {
     m_model = new QStandardItemModel(this);
     m_proxy = new QSortFilterProxyModel(this);
@@ -141,7 +142,7 @@ ResourcesPage::ResourcesPage(QWidget* parent) : QWidget(parent)
     split->addWidget(m_stack);
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 3);
-    split->setSizes({320, 900});
+    split->setSizes({ 320, 900 });
 
     connect(m_search, &QLineEdit::textChanged, m_proxy, [this](const QString& text) {
         m_proxy->setFilterFixedString(text);
@@ -182,7 +183,7 @@ void ResourcesPage::setSession(ServerSession* session)
         m_connections << connect(session, &ServerSession::subscriptionsChanged, this, &ResourcesPage::updateButtons);
         m_connections << connect(session, &ServerSession::resourceUpdated, this, [this](const QString& uri) {
             auto* item = new QListWidgetItem(ui::icon(QStringLiteral("subscribe")),
-                                             tr("%1  %2 changed").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), uri));
+                tr("%1  %2 changed").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), uri));
             m_updates->insertItem(0, item);
             while (m_updates->count() > 200)
                 delete m_updates->takeItem(m_updates->count() - 1);
@@ -202,10 +203,12 @@ void ResourcesPage::rebuildModel()
     m_model->clear();
     const json resources = m_session ? m_session->resources() : json::array();
     const json templates = m_session ? m_session->resourceTemplates() : json::array();
-    auto* resourcesRoot = new QStandardItem(ui::icon(QStringLiteral("resource")), tr("Resources (%1)").arg(resources.size()));
+    auto* resourcesRoot
+        = new QStandardItem(ui::icon(QStringLiteral("resource")), tr("Resources (%1)").arg(resources.size()));
     resourcesRoot->setSelectable(false);
     resourcesRoot->setData(tr("Resources"), Qt::ToolTipRole);
-    auto* templatesRoot = new QStandardItem(ui::icon(QStringLiteral("braces")), tr("Templates (%1)").arg(templates.size()));
+    auto* templatesRoot
+        = new QStandardItem(ui::icon(QStringLiteral("braces")), tr("Templates (%1)").arg(templates.size()));
     templatesRoot->setSelectable(false);
     templatesRoot->setData(tr("Templates"), Qt::ToolTipRole);
     QModelIndex keep;
@@ -344,7 +347,8 @@ void ResourcesPage::showTemplate(const json& resourceTemplate)
                     if (it.key() != name && !it.value()->text().isEmpty())
                         context[it.key().toStdString()] = it.value()->text().toStdString();
                 }
-                return session->complete(json{{"type", "ref/resource"}, {"uri", pattern.toStdString()}}, name, value, context);
+                return session->complete(
+                    json { { "type", "ref/resource" }, { "uri", pattern.toStdString() } }, name, value, context);
             },
             edit);
         m_completers << completer;
@@ -364,8 +368,10 @@ void ResourcesPage::showTemplate(const json& resourceTemplate)
 QString ResourcesPage::currentUri() const
 {
     switch (m_kind) {
-    case Kind::Resource: return qs(m_current, "uri");
-    case Kind::AdHoc: return m_adHocUri;
+    case Kind::Resource:
+        return qs(m_current, "uri");
+    case Kind::AdHoc:
+        return m_adHocUri;
     case Kind::Template: {
         QMap<QString, QString> values;
         for (auto it = m_variables.cbegin(); it != m_variables.cend(); ++it) {
@@ -375,7 +381,8 @@ QString ResourcesPage::currentUri() const
         }
         return UriTemplate(qs(m_current, "uriTemplate")).expand(values);
     }
-    case Kind::None: break;
+    case Kind::None:
+        break;
     }
     return QString();
 }
@@ -386,8 +393,8 @@ void ResourcesPage::updateButtons()
     const QString uri = currentUri();
     m_read->setEnabled(connected && !uri.isEmpty());
     const json caps = m_session && m_session->client() ? m_session->serverInfo().capabilities : json::object();
-    const bool canSubscribe = connected && caps.is_object() && caps.contains("resources") && caps["resources"].is_object()
-        && caps["resources"].value("subscribe", false) == true;
+    const bool canSubscribe = connected && caps.is_object() && caps.contains("resources")
+        && caps["resources"].is_object() && caps["resources"].value("subscribe", false) == true;
     m_subscribe->setVisible(m_kind != Kind::Template);
     m_subscribe->setEnabled(canSubscribe && !uri.isEmpty());
     m_subscribe->setToolTip(canSubscribe ? tr("Get notified when the server says this resource changed")

@@ -126,7 +126,7 @@ Spec makeSpec(const json& input, const json& root)
         s = merged;
     }
     // anyOf/oneOf with exactly one non-null alternative: a nullable value of that alternative.
-    for (const char* key : {"anyOf", "oneOf"}) {
+    for (const char* key : { "anyOf", "oneOf" }) {
         if (!s.contains(key) || !s[key].is_array())
             continue;
         json other;
@@ -210,7 +210,8 @@ Spec makeSpec(const json& input, const json& root)
     else if (t == QLatin1String("array"))
         spec.kind = Kind::Array;
     else if (t == QLatin1String("object"))
-        spec.kind = s.contains("properties") && s["properties"].is_object() && !s["properties"].empty() ? Kind::Object : Kind::Json;
+        spec.kind = s.contains("properties") && s["properties"].is_object() && !s["properties"].empty() ? Kind::Object
+                                                                                                        : Kind::Json;
     return spec;
 }
 
@@ -236,7 +237,10 @@ class Field : public QWidget
 {
 public:
     Field(Context* context, Spec spec, QString pointer, QWidget* parent)
-        : QWidget(parent), m_context(context), m_spec(std::move(spec)), m_pointer(std::move(pointer))
+        : QWidget(parent)
+        , m_context(context)
+        , m_spec(std::move(spec))
+        , m_pointer(std::move(pointer))
     {
         m_outer = new QVBoxLayout(this);
         m_outer->setContentsMargins(0, 0, 0, 0);
@@ -382,7 +386,8 @@ Field* createField(Context* context, const json& schema, const QString& pointer,
 class StringField : public Field
 {
 public:
-    StringField(Context* c, Spec s, QString p, QWidget* parent) : Field(c, std::move(s), std::move(p), parent)
+    StringField(Context* c, Spec s, QString p, QWidget* parent)
+        : Field(c, std::move(s), std::move(p), parent)
     {
         m_edit = new QLineEdit(this);
         const QString format = qs(m_spec.schema, "format");
@@ -419,10 +424,7 @@ protected:
         *present = !(text.isEmpty() && m_emptyIsAbsent);
         return text.toStdString();
     }
-    void setValueImpl(const json& v, bool present) override
-    {
-        m_edit->setText(present ? displayJson(v) : QString());
-    }
+    void setValueImpl(const json& v, bool present) override { m_edit->setText(present ? displayJson(v) : QString()); }
     void setEditorEnabled(bool enabled) override { m_edit->setEnabled(enabled); }
 
 private:
@@ -435,7 +437,8 @@ class NumberField : public Field
 {
 public:
     NumberField(Context* c, Spec s, QString p, bool integer, bool required, QWidget* parent)
-        : Field(c, std::move(s), std::move(p), parent), m_integer(integer)
+        : Field(c, std::move(s), std::move(p), parent)
+        , m_integer(integer)
     {
         const auto min = numberOf(m_spec.schema, "minimum");
         const auto max = numberOf(m_spec.schema, "maximum");
@@ -546,7 +549,8 @@ private:
 class BooleanField : public Field
 {
 public:
-    BooleanField(Context* c, Spec s, QString p, bool required, QWidget* parent) : Field(c, std::move(s), std::move(p), parent)
+    BooleanField(Context* c, Spec s, QString p, bool required, QWidget* parent)
+        : Field(c, std::move(s), std::move(p), parent)
     {
         if (required || m_spec.hasDefault) {
             m_check = new QCheckBox(this);
@@ -599,7 +603,8 @@ private:
 class EnumField : public Field
 {
 public:
-    EnumField(Context* c, Spec s, QString p, QWidget* parent) : Field(c, std::move(s), std::move(p), parent)
+    EnumField(Context* c, Spec s, QString p, QWidget* parent)
+        : Field(c, std::move(s), std::move(p), parent)
     {
         m_combo = new QComboBox(this);
         m_combo->addItem(tr("(not set)"));
@@ -663,7 +668,8 @@ private:
 class ConstField : public Field
 {
 public:
-    ConstField(Context* c, Spec s, QString p, QWidget* parent) : Field(c, std::move(s), std::move(p), parent)
+    ConstField(Context* c, Spec s, QString p, QWidget* parent)
+        : Field(c, std::move(s), std::move(p), parent)
     {
         auto* label = new QLabel(displayJson(m_spec.schema["const"]), this);
         label->setTextFormat(Qt::PlainText);
@@ -677,7 +683,7 @@ protected:
         *present = m_required;
         return m_spec.schema["const"];
     }
-    void setValueImpl(const json&, bool) override {}
+    void setValueImpl(const json&, bool) override { }
 };
 
 // ---- Any JSON ----------------------------------------------------------------------------------
@@ -685,7 +691,8 @@ protected:
 class JsonField : public Field
 {
 public:
-    JsonField(Context* c, Spec s, QString p, QWidget* parent) : Field(c, std::move(s), std::move(p), parent)
+    JsonField(Context* c, Spec s, QString p, QWidget* parent)
+        : Field(c, std::move(s), std::move(p), parent)
     {
         m_edit = new QLineEdit(this);
         QFont mono = m_edit->font();
@@ -734,7 +741,8 @@ class ArrayField : public Field
 {
 public:
     ArrayField(Context* c, Spec s, QString p, int depth, bool required, QWidget* parent)
-        : Field(c, std::move(s), std::move(p), parent), m_depth(depth)
+        : Field(c, std::move(s), std::move(p), parent)
+        , m_depth(depth)
     {
         m_items = m_spec.schema.value("items", json::object());
         if (!m_items.is_object())
@@ -841,7 +849,7 @@ private:
                 continue;
             bool p = false;
             json v = f->value(&p);
-            values.append({v, p});
+            values.append({ v, p });
         }
         m_context->suppress++;
         clearRows();
@@ -878,7 +886,8 @@ class ObjectField : public Field
 {
 public:
     ObjectField(Context* c, Spec s, QString p, int depth, bool isRoot, QWidget* parent)
-        : Field(c, std::move(s), std::move(p), parent), m_isRoot(isRoot)
+        : Field(c, std::move(s), std::move(p), parent)
+        , m_isRoot(isRoot)
     {
         QWidget* host = nullptr;
         if (isRoot) {
@@ -948,7 +957,7 @@ public:
             } else {
                 form->addRow(label, cell);
             }
-            m_children.append({name, f});
+            m_children.append({ name, f });
         }
         setControl(host);
         if (!isRoot)
@@ -1015,20 +1024,30 @@ Field* makeField(Context* context, const Spec& spec, const QString& pointer, int
     if (depth > kMaxDepth)
         return new JsonField(context, spec, pointer, parent);
     switch (spec.kind) {
-    case Kind::String: return new StringField(context, spec, pointer, parent);
-    case Kind::Integer: return new NumberField(context, spec, pointer, true, required, parent);
-    case Kind::Number: return new NumberField(context, spec, pointer, false, required, parent);
-    case Kind::Boolean: return new BooleanField(context, spec, pointer, required, parent);
-    case Kind::Enum: return new EnumField(context, spec, pointer, parent);
-    case Kind::Const: return new ConstField(context, spec, pointer, parent);
-    case Kind::Array: return new ArrayField(context, spec, pointer, depth, required, parent);
-    case Kind::Object: return new ObjectField(context, spec, pointer, depth + 1, false, parent);
-    case Kind::Json: break;
+    case Kind::String:
+        return new StringField(context, spec, pointer, parent);
+    case Kind::Integer:
+        return new NumberField(context, spec, pointer, true, required, parent);
+    case Kind::Number:
+        return new NumberField(context, spec, pointer, false, required, parent);
+    case Kind::Boolean:
+        return new BooleanField(context, spec, pointer, required, parent);
+    case Kind::Enum:
+        return new EnumField(context, spec, pointer, parent);
+    case Kind::Const:
+        return new ConstField(context, spec, pointer, parent);
+    case Kind::Array:
+        return new ArrayField(context, spec, pointer, depth, required, parent);
+    case Kind::Object:
+        return new ObjectField(context, spec, pointer, depth + 1, false, parent);
+    case Kind::Json:
+        break;
     }
     return new JsonField(context, spec, pointer, parent);
 }
 
-Field* ObjectField::createFieldFor(const json& schema, const QString& pointer, int depth, bool required, QWidget* parent)
+Field* ObjectField::createFieldFor(
+    const json& schema, const QString& pointer, int depth, bool required, QWidget* parent)
 {
     return makeField(m_context, makeSpec(schema, m_context->root), pointer, depth, required, parent);
 }
@@ -1043,7 +1062,9 @@ Field* createField(Context* context, const json& schema, const QString& pointer,
 
 using namespace schemaform;
 
-SchemaForm::SchemaForm(QWidget* parent) : QWidget(parent), m_context(std::make_unique<Context>())
+SchemaForm::SchemaForm(QWidget* parent)
+    : QWidget(parent)
+    , m_context(std::make_unique<Context>())
 {
     m_layout = new QVBoxLayout(this);
     m_layout->setContentsMargins(0, 0, 0, 0);

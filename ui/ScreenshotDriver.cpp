@@ -70,7 +70,9 @@ QPalette darkPalette()
 } // namespace
 
 ScreenshotDriver::ScreenshotDriver(MainWindow* window, QString directory, QObject* parent)
-    : QObject(parent), m_window(window), m_directory(std::move(directory))
+    : QObject(parent)
+    , m_window(window)
+    , m_directory(std::move(directory))
 {
     m_timer.setInterval(50);
     connect(&m_timer, &QTimer::timeout, this, &ScreenshotDriver::poll);
@@ -160,226 +162,226 @@ void ScreenshotDriver::buildSteps()
     };
     auto control = [tools](const QString& pointer) { return tools->form()->control(pointer); };
 
-    m_steps.push_back({QStringLiteral("servers connect"), nullptr, settled, 30000, QString(), nullptr});
+    m_steps.push_back({ QStringLiteral("servers connect"), nullptr, settled, 30000, QString(), nullptr });
 
     if (has(QStringLiteral("docs"))) {
-        m_steps.push_back({QStringLiteral("docs tools"),
-                           [w, tools, control] {
-                               w->selectServer(QStringLiteral("docs"));
-                               w->showPage(MainWindow::Page::Tools);
-                               tools->selectTool(QStringLiteral("echo_structured"));
-                               setText(control(QStringLiteral("/message")), QStringLiteral("Hello from Lanyard"));
-                               setText(control(QStringLiteral("/count")), QStringLiteral("2"));
-                               if (auto* add = tools->findChild<QPushButton*>(QStringLiteral("add:/tags")))
-                                   add->click();
-                               setText(control(QStringLiteral("/tags/0")), QStringLiteral("demo"));
-                           },
-                           nullptr, 2000, QStringLiteral("tools"), nullptr});
-        m_steps.push_back({QStringLiteral("echo_structured result"), [tools] { tools->callCurrentTool(); }, resultShown, 15000,
-                           QStringLiteral("tool-result"), nullptr});
-        m_steps.push_back({QStringLiteral("raw JSON editor with an error"),
-                           [tools] {
-                               if (auto* toggle = tools->findChild<QToolButton*>(QStringLiteral("rawToggle")))
-                                   toggle->setChecked(true);
-                               tools->rawEditor()->editor()->setPlainText(
-                                   QStringLiteral("{\n  \"message\": \"Hello from Lanyard\",\n  \"count\": 2\n  \"tags\": [\"demo\"]\n}"));
-                           },
-                           nullptr, 1000, QStringLiteral("raw-json-error"), nullptr});
-        m_steps.push_back({QStringLiteral("raw JSON editor fixed"),
-                           [tools] {
-                               tools->rawEditor()->editor()->setPlainText(
-                                   QStringLiteral("{\n  \"message\": \"Hello from Lanyard\",\n  \"count\": 2,\n  \"tags\": [\"demo\"]\n}"));
-                               if (auto* toggle = tools->findChild<QToolButton*>(QStringLiteral("rawToggle")))
-                                   toggle->setChecked(false);
-                           },
-                           nullptr, 1000, QString(), nullptr});
-        m_steps.push_back({QStringLiteral("media sampler"),
-                           [tools] {
-                               tools->selectTool(QStringLiteral("media_sampler"));
-                               tools->callCurrentTool();
-                           },
-                           resultShown, 15000, QStringLiteral("tool-media"), nullptr});
-        m_steps.push_back({QStringLiteral("large result"),
-                           [tools, control] {
-                               tools->selectTool(QStringLiteral("large_result"));
-                               setText(control(QStringLiteral("/size")), QStringLiteral("2000000"));
-                               tools->callCurrentTool();
-                           },
-                           resultShown, 30000, QStringLiteral("tool-large-result"), nullptr});
-        m_steps.push_back({QStringLiteral("resources"),
-                           [w] {
-                               w->showPage(MainWindow::Page::Resources);
-                               auto* tree = w->findChild<QTreeView*>(QStringLiteral("resourceTree"));
-                               if (tree && tree->model()->rowCount() > 0) {
-                                   const QModelIndex root = tree->model()->index(0, 0);
-                                   // The JSON resource renders as a tree: prefer it.
-                                   QModelIndex pick = tree->model()->index(0, 0, root);
-                                   for (int r = 0; r < tree->model()->rowCount(root); ++r) {
-                                       const QModelIndex i = tree->model()->index(r, 0, root);
-                                       if (i.data(Qt::ToolTipRole).toString().contains(QLatin1String(".json")))
-                                           pick = i;
-                                   }
-                                   tree->setCurrentIndex(pick);
-                               }
-                               w->resourcesPage()->readCurrent();
-                           },
-                           [w] { return w->resourcesPage()->contentView()->findChild<QLabel*>(QStringLiteral("resultStatus")); },
-                           15000, QStringLiteral("resources"), nullptr});
-        m_steps.push_back({QStringLiteral("resource template"),
-                           [w] {
-                               auto* tree = w->findChild<QTreeView*>(QStringLiteral("resourceTree"));
-                               if (tree && tree->model()->rowCount() > 1) {
-                                   const QModelIndex root = tree->model()->index(1, 0);
-                                   tree->setCurrentIndex(tree->model()->index(0, 0, root));
-                               }
-                               if (auto* e = w->findChild<QLineEdit*>(QStringLiteral("templateVar:name")))
-                                   e->setText(QStringLiteral("getting-started"));
-                               w->resourcesPage()->readCurrent();
-                           },
-                           [w] { return w->resourcesPage()->contentView()->findChild<QLabel*>(QStringLiteral("resultStatus")); },
-                           15000, QStringLiteral("resource-template"), nullptr});
+        m_steps.push_back({ QStringLiteral("docs tools"),
+            [w, tools, control] {
+                w->selectServer(QStringLiteral("docs"));
+                w->showPage(MainWindow::Page::Tools);
+                tools->selectTool(QStringLiteral("echo_structured"));
+                setText(control(QStringLiteral("/message")), QStringLiteral("Hello from Lanyard"));
+                setText(control(QStringLiteral("/count")), QStringLiteral("2"));
+                if (auto* add = tools->findChild<QPushButton*>(QStringLiteral("add:/tags")))
+                    add->click();
+                setText(control(QStringLiteral("/tags/0")), QStringLiteral("demo"));
+            },
+            nullptr, 2000, QStringLiteral("tools"), nullptr });
+        m_steps.push_back({ QStringLiteral("echo_structured result"), [tools] { tools->callCurrentTool(); },
+            resultShown, 15000, QStringLiteral("tool-result"), nullptr });
+        m_steps.push_back({ QStringLiteral("raw JSON editor with an error"),
+            [tools] {
+                if (auto* toggle = tools->findChild<QToolButton*>(QStringLiteral("rawToggle")))
+                    toggle->setChecked(true);
+                tools->rawEditor()->editor()->setPlainText(QStringLiteral(
+                    "{\n  \"message\": \"Hello from Lanyard\",\n  \"count\": 2\n  \"tags\": [\"demo\"]\n}"));
+            },
+            nullptr, 1000, QStringLiteral("raw-json-error"), nullptr });
+        m_steps.push_back({ QStringLiteral("raw JSON editor fixed"),
+            [tools] {
+                tools->rawEditor()->editor()->setPlainText(QStringLiteral(
+                    "{\n  \"message\": \"Hello from Lanyard\",\n  \"count\": 2,\n  \"tags\": [\"demo\"]\n}"));
+                if (auto* toggle = tools->findChild<QToolButton*>(QStringLiteral("rawToggle")))
+                    toggle->setChecked(false);
+            },
+            nullptr, 1000, QString(), nullptr });
+        m_steps.push_back({ QStringLiteral("media sampler"),
+            [tools] {
+                tools->selectTool(QStringLiteral("media_sampler"));
+                tools->callCurrentTool();
+            },
+            resultShown, 15000, QStringLiteral("tool-media"), nullptr });
+        m_steps.push_back({ QStringLiteral("large result"),
+            [tools, control] {
+                tools->selectTool(QStringLiteral("large_result"));
+                setText(control(QStringLiteral("/size")), QStringLiteral("2000000"));
+                tools->callCurrentTool();
+            },
+            resultShown, 30000, QStringLiteral("tool-large-result"), nullptr });
+        m_steps.push_back({ QStringLiteral("resources"),
+            [w] {
+                w->showPage(MainWindow::Page::Resources);
+                auto* tree = w->findChild<QTreeView*>(QStringLiteral("resourceTree"));
+                if (tree && tree->model()->rowCount() > 0) {
+                    const QModelIndex root = tree->model()->index(0, 0);
+                    // The JSON resource renders as a tree: prefer it.
+                    QModelIndex pick = tree->model()->index(0, 0, root);
+                    for (int r = 0; r < tree->model()->rowCount(root); ++r) {
+                        const QModelIndex i = tree->model()->index(r, 0, root);
+                        if (i.data(Qt::ToolTipRole).toString().contains(QLatin1String(".json")))
+                            pick = i;
+                    }
+                    tree->setCurrentIndex(pick);
+                }
+                w->resourcesPage()->readCurrent();
+            },
+            [w] { return w->resourcesPage()->contentView()->findChild<QLabel*>(QStringLiteral("resultStatus")); },
+            15000, QStringLiteral("resources"), nullptr });
+        m_steps.push_back({ QStringLiteral("resource template"),
+            [w] {
+                auto* tree = w->findChild<QTreeView*>(QStringLiteral("resourceTree"));
+                if (tree && tree->model()->rowCount() > 1) {
+                    const QModelIndex root = tree->model()->index(1, 0);
+                    tree->setCurrentIndex(tree->model()->index(0, 0, root));
+                }
+                if (auto* e = w->findChild<QLineEdit*>(QStringLiteral("templateVar:name")))
+                    e->setText(QStringLiteral("getting-started"));
+                w->resourcesPage()->readCurrent();
+            },
+            [w] { return w->resourcesPage()->contentView()->findChild<QLabel*>(QStringLiteral("resultStatus")); },
+            15000, QStringLiteral("resource-template"), nullptr });
     }
     if (has(QStringLiteral("hr"))) {
-        m_steps.push_back({QStringLiteral("slow tool with progress"),
-                           [w, tools, control] {
-                               w->selectServer(QStringLiteral("hr"));
-                               w->showPage(MainWindow::Page::Tools);
-                               tools->selectTool(QStringLiteral("generate_report"));
-                               setText(control(QStringLiteral("/steps")), QStringLiteral("20"));
-                               setText(control(QStringLiteral("/step_ms")), QStringLiteral("250"));
-                               tools->callCurrentTool();
-                           },
-                           [tools] {
-                               auto* bar = tools->findChild<QProgressBar*>(QStringLiteral("callProgress"));
-                               return bar && bar->maximum() > 0 && bar->value() >= 300;
-                           },
-                           15000, QStringLiteral("tool-progress"), nullptr});
-        m_steps.push_back({QStringLiteral("cancel the slow tool"), [tools] { tools->cancelCall(); },
-                           [tools] { return !tools->isCallRunning(); }, 10000, QString(), nullptr});
-        m_steps.push_back({QStringLiteral("prompts"),
-                           [w] {
-                               w->showPage(MainWindow::Page::Prompts);
-                               w->promptsPage()->selectPrompt(QStringLiteral("performance_review"));
-                               if (auto* e = w->findChild<QLineEdit*>(QStringLiteral("promptArg:employee_id")))
-                                   e->setText(QStringLiteral("E1003"));
-                               if (auto* e = w->findChild<QLineEdit*>(QStringLiteral("promptArg:focus")))
-                                   e->setText(QStringLiteral("growth"));
-                               w->promptsPage()->getCurrent();
-                           },
-                           [w] { return w->promptsPage()->contentView()->findChild<QLabel*>(QStringLiteral("resultStatus")); },
-                           15000, QStringLiteral("prompts"), nullptr});
-        m_steps.push_back({QStringLiteral("identity"), [w] { w->showPage(MainWindow::Page::Identity); }, nullptr, 1000,
-                           QStringLiteral("identity"), nullptr});
-        m_steps.push_back({QStringLiteral("activity"),
-                           [w] {
-                               w->showPage(MainWindow::Page::Activity);
-                               if (auto* table = w->findChild<QTableView*>(QStringLiteral("trafficTable"))) {
-                                   const int rows = table->model()->rowCount();
-                                   if (rows > 0)
-                                       table->selectRow(qMax(0, rows - 4));
-                               }
-                           },
-                           nullptr, 1000, QStringLiteral("activity"), nullptr});
-        m_steps.push_back({QStringLiteral("elicitation"),
-                           [w, tools] {
-                               w->showPage(MainWindow::Page::Tools);
-                               tools->selectTool(QStringLiteral("request_time_off"));
-                               tools->callCurrentTool();
-                           },
-                           [] {
-                               for (QWidget* top : QApplication::topLevelWidgets()) {
-                                   if (auto* d = qobject_cast<ElicitationDialog*>(top); d && d->isVisible()) {
-                                       if (auto* e = d->findChild<QLineEdit*>(QStringLiteral("field:/start_date")))
-                                           e->setText(QStringLiteral("2026-12-21"));
-                                       if (auto* s = d->findChild<QSpinBox*>(QStringLiteral("field:/days")))
-                                           s->setValue(5);
-                                       if (auto* e = d->findChild<QLineEdit*>(QStringLiteral("field:/days")))
-                                           e->setText(QStringLiteral("5"));
-                                       if (auto* c = d->findChild<QComboBox*>(QStringLiteral("field:/reason")))
-                                           c->setCurrentIndex(1);
-                                       return true;
-                                   }
-                               }
-                               return false;
-                           },
-                           10000, QStringLiteral("elicitation"),
-                           [] () -> QWidget* {
-                               for (QWidget* top : QApplication::topLevelWidgets()) {
-                                   if (auto* d = qobject_cast<ElicitationDialog*>(top); d && d->isVisible())
-                                       return d;
-                               }
-                               return nullptr;
-                           }});
-        m_steps.push_back({QStringLiteral("answer the elicitation"),
-                           [] {
-                               for (QWidget* top : QApplication::topLevelWidgets()) {
-                                   if (auto* d = qobject_cast<ElicitationDialog*>(top); d && d->isVisible()) {
-                                       if (auto* b = d->findChild<QPushButton*>(QStringLiteral("elicitationAccept")))
-                                           b->click();
-                                   }
-                               }
-                           },
-                           resultShown, 10000, QStringLiteral("elicitation-result"), nullptr});
-        m_steps.push_back({QStringLiteral("server dialog"),
-                           [w, manager] {
-                               ServerSession* s = manager->session(QStringLiteral("hr"));
-                               const ServerConfig config = s->config();
-                               auto* dialog = new ServerDialog(manager, &config, w);
-                               dialog->setAttribute(Qt::WA_DeleteOnClose);
-                               dialog->show();
-                           },
-                           nullptr, 1000, QStringLiteral("server-dialog"),
-                           [w]() -> QWidget* { return w->findChild<ServerDialog*>(); }});
-        m_steps.push_back({QStringLiteral("close the server dialog"),
-                           [w] {
-                               if (auto* d = w->findChild<ServerDialog*>())
-                                   d->close();
-                           },
-                           nullptr, 1000, QString(), nullptr});
+        m_steps.push_back({ QStringLiteral("slow tool with progress"),
+            [w, tools, control] {
+                w->selectServer(QStringLiteral("hr"));
+                w->showPage(MainWindow::Page::Tools);
+                tools->selectTool(QStringLiteral("generate_report"));
+                setText(control(QStringLiteral("/steps")), QStringLiteral("20"));
+                setText(control(QStringLiteral("/step_ms")), QStringLiteral("250"));
+                tools->callCurrentTool();
+            },
+            [tools] {
+                auto* bar = tools->findChild<QProgressBar*>(QStringLiteral("callProgress"));
+                return bar && bar->maximum() > 0 && bar->value() >= 300;
+            },
+            15000, QStringLiteral("tool-progress"), nullptr });
+        m_steps.push_back({ QStringLiteral("cancel the slow tool"), [tools] { tools->cancelCall(); },
+            [tools] { return !tools->isCallRunning(); }, 10000, QString(), nullptr });
+        m_steps.push_back({ QStringLiteral("prompts"),
+            [w] {
+                w->showPage(MainWindow::Page::Prompts);
+                w->promptsPage()->selectPrompt(QStringLiteral("performance_review"));
+                if (auto* e = w->findChild<QLineEdit*>(QStringLiteral("promptArg:employee_id")))
+                    e->setText(QStringLiteral("E1003"));
+                if (auto* e = w->findChild<QLineEdit*>(QStringLiteral("promptArg:focus")))
+                    e->setText(QStringLiteral("growth"));
+                w->promptsPage()->getCurrent();
+            },
+            [w] { return w->promptsPage()->contentView()->findChild<QLabel*>(QStringLiteral("resultStatus")); }, 15000,
+            QStringLiteral("prompts"), nullptr });
+        m_steps.push_back({ QStringLiteral("identity"), [w] { w->showPage(MainWindow::Page::Identity); }, nullptr, 1000,
+            QStringLiteral("identity"), nullptr });
+        m_steps.push_back({ QStringLiteral("activity"),
+            [w] {
+                w->showPage(MainWindow::Page::Activity);
+                if (auto* table = w->findChild<QTableView*>(QStringLiteral("trafficTable"))) {
+                    const int rows = table->model()->rowCount();
+                    if (rows > 0)
+                        table->selectRow(qMax(0, rows - 4));
+                }
+            },
+            nullptr, 1000, QStringLiteral("activity"), nullptr });
+        m_steps.push_back({ QStringLiteral("elicitation"),
+            [w, tools] {
+                w->showPage(MainWindow::Page::Tools);
+                tools->selectTool(QStringLiteral("request_time_off"));
+                tools->callCurrentTool();
+            },
+            [] {
+                for (QWidget* top : QApplication::topLevelWidgets()) {
+                    if (auto* d = qobject_cast<ElicitationDialog*>(top); d && d->isVisible()) {
+                        if (auto* e = d->findChild<QLineEdit*>(QStringLiteral("field:/start_date")))
+                            e->setText(QStringLiteral("2026-12-21"));
+                        if (auto* s = d->findChild<QSpinBox*>(QStringLiteral("field:/days")))
+                            s->setValue(5);
+                        if (auto* e = d->findChild<QLineEdit*>(QStringLiteral("field:/days")))
+                            e->setText(QStringLiteral("5"));
+                        if (auto* c = d->findChild<QComboBox*>(QStringLiteral("field:/reason")))
+                            c->setCurrentIndex(1);
+                        return true;
+                    }
+                }
+                return false;
+            },
+            10000, QStringLiteral("elicitation"),
+            []() -> QWidget* {
+                for (QWidget* top : QApplication::topLevelWidgets()) {
+                    if (auto* d = qobject_cast<ElicitationDialog*>(top); d && d->isVisible())
+                        return d;
+                }
+                return nullptr;
+            } });
+        m_steps.push_back({ QStringLiteral("answer the elicitation"),
+            [] {
+                for (QWidget* top : QApplication::topLevelWidgets()) {
+                    if (auto* d = qobject_cast<ElicitationDialog*>(top); d && d->isVisible()) {
+                        if (auto* b = d->findChild<QPushButton*>(QStringLiteral("elicitationAccept")))
+                            b->click();
+                    }
+                }
+            },
+            resultShown, 10000, QStringLiteral("elicitation-result"), nullptr });
+        m_steps.push_back({ QStringLiteral("server dialog"),
+            [w, manager] {
+                ServerSession* s = manager->session(QStringLiteral("hr"));
+                const ServerConfig config = s->config();
+                auto* dialog = new ServerDialog(manager, &config, w);
+                dialog->setAttribute(Qt::WA_DeleteOnClose);
+                dialog->show();
+            },
+            nullptr, 1000, QStringLiteral("server-dialog"),
+            [w]() -> QWidget* { return w->findChild<ServerDialog*>(); } });
+        m_steps.push_back({ QStringLiteral("close the server dialog"),
+            [w] {
+                if (auto* d = w->findChild<ServerDialog*>())
+                    d->close();
+            },
+            nullptr, 1000, QString(), nullptr });
     }
     if (has(QStringLiteral("bench"))) {
-        m_steps.push_back({QStringLiteral("bench: many tools"),
-                           [w, tools] {
-                               w->selectServer(QStringLiteral("bench"));
-                               w->showPage(MainWindow::Page::Tools);
-                               if (auto* search = tools->findChild<QLineEdit*>(QStringLiteral("toolSearch")))
-                                   search->setText(QStringLiteral("tool 77"));
-                           },
-                           [manager] {
-                               ServerSession* s = manager->session(QStringLiteral("bench"));
-                               return s && !s->isRefreshing() && s->state() != ServerSession::State::Connecting;
-                           },
-                           30000, QStringLiteral("tools-bench"), nullptr});
-        m_steps.push_back({QStringLiteral("bench: clear filter"),
-                           [tools] {
-                               if (auto* search = tools->findChild<QLineEdit*>(QStringLiteral("toolSearch")))
-                                   search->clear();
-                           },
-                           nullptr, 500, QString(), nullptr});
+        m_steps.push_back({ QStringLiteral("bench: many tools"),
+            [w, tools] {
+                w->selectServer(QStringLiteral("bench"));
+                w->showPage(MainWindow::Page::Tools);
+                if (auto* search = tools->findChild<QLineEdit*>(QStringLiteral("toolSearch")))
+                    search->setText(QStringLiteral("tool 77"));
+            },
+            [manager] {
+                ServerSession* s = manager->session(QStringLiteral("bench"));
+                return s && !s->isRefreshing() && s->state() != ServerSession::State::Connecting;
+            },
+            30000, QStringLiteral("tools-bench"), nullptr });
+        m_steps.push_back({ QStringLiteral("bench: clear filter"),
+            [tools] {
+                if (auto* search = tools->findChild<QLineEdit*>(QStringLiteral("toolSearch")))
+                    search->clear();
+            },
+            nullptr, 500, QString(), nullptr });
     }
     if (has(QStringLiteral("offline"))) {
-        m_steps.push_back({QStringLiteral("unreachable server"),
-                           [w] {
-                               w->selectServer(QStringLiteral("offline"));
-                               w->showPage(MainWindow::Page::Tools);
-                           },
-                           [manager] {
-                               ServerSession* s = manager->session(QStringLiteral("offline"));
-                               return s && s->state() == ServerSession::State::Error;
-                           },
-                           15000, QStringLiteral("server-unreachable"), nullptr});
+        m_steps.push_back({ QStringLiteral("unreachable server"),
+            [w] {
+                w->selectServer(QStringLiteral("offline"));
+                w->showPage(MainWindow::Page::Tools);
+            },
+            [manager] {
+                ServerSession* s = manager->session(QStringLiteral("offline"));
+                return s && s->state() == ServerSession::State::Error;
+            },
+            15000, QStringLiteral("server-unreachable"), nullptr });
     }
     if (has(QStringLiteral("docs"))) {
-        m_steps.push_back({QStringLiteral("dark palette"),
-                           [w, tools] {
-                               QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
-                               QApplication::setPalette(darkPalette());
-                               w->selectServer(QStringLiteral("docs"));
-                               w->showPage(MainWindow::Page::Tools);
-                               tools->selectTool(QStringLiteral("echo_structured"));
-                               tools->callCurrentTool();
-                           },
-                           resultShown, 15000, QStringLiteral("tools-dark"), nullptr});
+        m_steps.push_back({ QStringLiteral("dark palette"),
+            [w, tools] {
+                QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+                QApplication::setPalette(darkPalette());
+                w->selectServer(QStringLiteral("docs"));
+                w->showPage(MainWindow::Page::Tools);
+                tools->selectTool(QStringLiteral("echo_structured"));
+                tools->callCurrentTool();
+            },
+            resultShown, 15000, QStringLiteral("tools-dark"), nullptr });
     }
 }
 

@@ -37,7 +37,7 @@ private:
         std::function<void()> action;
         std::function<bool()> ready; // empty = ready at once
         int timeoutMs = 15000;
-        QString shot;                // file name without .png; empty = no picture
+        QString shot; // file name without .png; empty = no picture
         std::function<QWidget*()> target; // what to grab; empty = the main window
     };
     void buildSteps();

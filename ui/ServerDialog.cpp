@@ -52,7 +52,8 @@ QString quoteArg(const QString& arg)
 } // namespace
 
 ServerDialog::ServerDialog(SessionManager* manager, const ServerConfig* existing, QWidget* parent)
-    : QDialog(parent), m_manager(manager)
+    : QDialog(parent)
+    , m_manager(manager)
 {
     setObjectName(QStringLiteral("serverDialog"));
     setWindowTitle(existing ? tr("Edit Server") : tr("Add Server"));
@@ -168,7 +169,7 @@ ServerDialog::ServerDialog(SessionManager* manager, const ServerConfig* existing
         m_raw = existing->raw.is_object() ? existing->raw : json::object();
         loadFrom(*existing);
     }
-    for (QLineEdit* e : {m_name, m_url, m_command, m_args, m_authEnv})
+    for (QLineEdit* e : { m_name, m_url, m_command, m_args, m_authEnv })
         connect(e, &QLineEdit::textChanged, this, &ServerDialog::revalidate);
     connect(m_headers, &QPlainTextEdit::textChanged, this, &ServerDialog::revalidate);
     connect(m_env, &QPlainTextEdit::textChanged, this, &ServerDialog::revalidate);
@@ -247,9 +248,9 @@ json ServerDialog::serverJson() const
     }
     const QString auth = m_auth->currentData().toString();
     if (auth == QLatin1String("none")) {
-        j["auth"] = json{{"type", "none"}};
+        j["auth"] = json { { "type", "none" } };
     } else if (auth == QLatin1String("bearer")) {
-        json a = json{{"type", "bearer"}, {"env", m_authEnv->text().trimmed().toStdString()}};
+        json a = json { { "type", "bearer" }, { "env", m_authEnv->text().trimmed().toStdString() } };
         j["auth"] = a;
     } // "keep": the raw auth block stays as it was
     j["timeoutSeconds"] = m_timeout->value();
@@ -275,7 +276,8 @@ void ServerDialog::revalidate()
     QString bad;
     if (m_transport->currentIndex() == 0 && !parseLines(m_headers->toPlainText(), QLatin1Char(':'), &parsedLines, &bad))
         problem = tr("Header line \"%1\" needs the form Name: value.").arg(bad.left(60));
-    else if (m_transport->currentIndex() == 1 && !parseLines(m_env->toPlainText(), QLatin1Char('='), &parsedLines, &bad))
+    else if (m_transport->currentIndex() == 1
+        && !parseLines(m_env->toPlainText(), QLatin1Char('='), &parsedLines, &bad))
         problem = tr("Environment line \"%1\" needs the form NAME=value.").arg(bad.left(60));
     if (problem.isEmpty()) {
         Error error;

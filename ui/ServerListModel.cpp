@@ -15,10 +15,14 @@ namespace {
 QString stateText(ServerSession::State state, bool lost)
 {
     switch (state) {
-    case ServerSession::State::Disconnected: return QObject::tr("disconnected");
-    case ServerSession::State::Connecting: return QObject::tr("connecting…");
-    case ServerSession::State::Connected: return QObject::tr("connected");
-    case ServerSession::State::Error: return lost ? QObject::tr("unreachable") : QObject::tr("failed");
+    case ServerSession::State::Disconnected:
+        return QObject::tr("disconnected");
+    case ServerSession::State::Connecting:
+        return QObject::tr("connecting…");
+    case ServerSession::State::Connected:
+        return QObject::tr("connected");
+    case ServerSession::State::Error:
+        return lost ? QObject::tr("unreachable") : QObject::tr("failed");
     }
     return QString();
 }
@@ -26,10 +30,14 @@ QString stateText(ServerSession::State state, bool lost)
 QColor stateColor(ServerSession::State state)
 {
     switch (state) {
-    case ServerSession::State::Connected: return ui::successColor();
-    case ServerSession::State::Connecting: return ui::warningColor();
-    case ServerSession::State::Error: return ui::errorColor();
-    case ServerSession::State::Disconnected: break;
+    case ServerSession::State::Connected:
+        return ui::successColor();
+    case ServerSession::State::Connecting:
+        return ui::warningColor();
+    case ServerSession::State::Error:
+        return ui::errorColor();
+    case ServerSession::State::Disconnected:
+        break;
     }
     QColor c = QApplication::palette().color(QPalette::WindowText);
     c.setAlphaF(0.45f);
@@ -38,7 +46,9 @@ QColor stateColor(ServerSession::State state)
 
 } // namespace
 
-ServerListModel::ServerListModel(SessionManager* manager, QObject* parent) : QAbstractListModel(parent), m_manager(manager)
+ServerListModel::ServerListModel(SessionManager* manager, QObject* parent)
+    : QAbstractListModel(parent)
+    , m_manager(manager)
 {
     connect(manager, &SessionManager::sessionsReset, this, [this] {
         beginResetModel();
@@ -48,11 +58,11 @@ ServerListModel::ServerListModel(SessionManager* manager, QObject* parent) : QAb
         beginInsertRows(QModelIndex(), index, index);
         endInsertRows();
     });
-    connect(manager, &SessionManager::sessionAboutToBeRemoved, this, [this](int index) { beginRemoveRows(QModelIndex(), index, index); });
+    connect(manager, &SessionManager::sessionAboutToBeRemoved, this,
+        [this](int index) { beginRemoveRows(QModelIndex(), index, index); });
     connect(manager, &SessionManager::sessionRemoved, this, [this] { endRemoveRows(); });
-    connect(manager, &SessionManager::sessionChanged, this, [this](int index) {
-        emit dataChanged(this->index(index), this->index(index));
-    });
+    connect(manager, &SessionManager::sessionChanged, this,
+        [this](int index) { emit dataChanged(this->index(index), this->index(index)); });
 }
 
 int ServerListModel::rowCount(const QModelIndex& parent) const
@@ -68,14 +78,20 @@ QVariant ServerListModel::data(const QModelIndex& index, int role) const
     const ServerConfig& c = s->config();
     switch (role) {
     case Qt::DisplayRole:
-    case NameRole: return s->name();
-    case StateRole: return int(s->state());
-    case AuthRole: return s->authStrategy();
+    case NameRole:
+        return s->name();
+    case StateRole:
+        return int(s->state());
+    case AuthRole:
+        return s->authStrategy();
     case EndpointRole:
-        return c.isStdio() ? QStringList(QStringList{c.command} + c.args).join(QLatin1Char(' ')) : c.url.toString();
-    case ErrorRole: return s->lastError().message;
-    case LostRole: return s->connectionLost();
-    case ExpiryRole: return QString();
+        return c.isStdio() ? QStringList(QStringList { c.command } + c.args).join(QLatin1Char(' ')) : c.url.toString();
+    case ErrorRole:
+        return s->lastError().message;
+    case LostRole:
+        return s->connectionLost();
+    case ExpiryRole:
+        return QString();
     case Qt::ToolTipRole: {
         QString tip = QStringLiteral("%1 — %2").arg(s->name(), stateText(s->state(), s->connectionLost()));
         if (s->lastError().isError())
@@ -84,7 +100,8 @@ QVariant ServerListModel::data(const QModelIndex& index, int role) const
     }
     case Qt::AccessibleTextRole:
         return tr("%1, %2, sign-in: %3").arg(s->name(), stateText(s->state(), s->connectionLost()), s->authStrategy());
-    default: return QVariant();
+    default:
+        return QVariant();
     }
 }
 
@@ -141,13 +158,14 @@ void ServerItemDelegate::paint(QPainter* painter, const QStyleOptionViewItem& op
     const QColor badgeColor = selected ? text : auth == QLatin1String("none") ? dim : ui::infoColor();
     paintBadge(painter, QRect(r.right() - badgeW - expiryW, r.top(), badgeW, fm.height()), auth, badgeColor);
     if (!expiry.isEmpty())
-        paintBadge(painter, QRect(r.right() - expiryW + 4, r.top(), expiryW, fm.height()), expiry, selected ? text : ui::warningColor());
+        paintBadge(painter, QRect(r.right() - expiryW + 4, r.top(), expiryW, fm.height()), expiry,
+            selected ? text : ui::warningColor());
 
     painter->setFont(bold);
     painter->setPen(text);
     const int nameWidth = r.right() - badgeW - expiryW - 6 - x;
     painter->drawText(QRect(x, r.top(), nameWidth, fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
-                      bfm.elidedText(name, Qt::ElideRight, nameWidth));
+        bfm.elidedText(name, Qt::ElideRight, nameWidth));
 
     painter->setFont(option.font);
     QString second = stateText(state, lost);

@@ -16,12 +16,12 @@ class ServerListModel : public QAbstractListModel
 public:
     enum Role {
         NameRole = Qt::UserRole + 1,
-        StateRole,     // int: ServerSession::State
-        AuthRole,      // "none", "bearer", "entra", ...
-        EndpointRole,  // URL or command line
-        ErrorRole,     // last error message
-        LostRole,      // bool: the connection was lost
-        ExpiryRole,    // token expiry text; empty until identity provides one
+        StateRole, // int: ServerSession::State
+        AuthRole, // "none", "bearer", "entra", ...
+        EndpointRole, // URL or command line
+        ErrorRole, // last error message
+        LostRole, // bool: the connection was lost
+        ExpiryRole, // token expiry text; empty until identity provides one
     };
 
     explicit ServerListModel(SessionManager* manager, QObject* parent = nullptr);

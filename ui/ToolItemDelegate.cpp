@@ -60,12 +60,12 @@ void ToolItemDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opti
     const QString head = title.isEmpty() ? name : title;
     const int headWidth = qMax(40, line1.width() - badgesWidth - 8);
     painter->drawText(QRect(line1.left(), line1.top(), headWidth, line1.height()), Qt::AlignLeft | Qt::AlignVCenter,
-                      bfm.elidedText(head, Qt::ElideRight, headWidth));
+        bfm.elidedText(head, Qt::ElideRight, headWidth));
     painter->setFont(small);
     int x = line1.right() - badgesWidth + 4;
     for (const QString& b : badges) {
         QColor c = b == ToolListModel::annotationNames(ToolListModel::Destructive).value(0) ? ui::errorColor()
-                   : b == ToolListModel::annotationNames(ToolListModel::ReadOnly).value(0)  ? ui::successColor()
+            : b == ToolListModel::annotationNames(ToolListModel::ReadOnly).value(0)         ? ui::successColor()
                                                                                             : ui::infoColor();
         if (selected)
             c = text;

@@ -21,7 +21,10 @@ bool hint(const json& annotations, const char* key)
 
 } // namespace
 
-ToolListModel::ToolListModel(QObject* parent) : QAbstractListModel(parent) {}
+ToolListModel::ToolListModel(QObject* parent)
+    : QAbstractListModel(parent)
+{
+}
 
 QString ToolListModel::toolTitle(const json& tool)
 {
@@ -108,7 +111,8 @@ const QString& ToolListModel::haystack(int row) const
     QString& h = m_haystack[size_t(row)];
     if (h.isNull()) {
         const json& t = toolAt(row);
-        h = (qs(t, "name") + QLatin1Char('\n') + toolTitle(t) + QLatin1Char('\n') + qs(t, "description").left(1000)).toLower();
+        h = (qs(t, "name") + QLatin1Char('\n') + toolTitle(t) + QLatin1Char('\n') + qs(t, "description").left(1000))
+                .toLower();
         if (h.isNull())
             h = QStringLiteral("");
     }
@@ -120,7 +124,8 @@ int ToolListModel::rowOf(const QString& name) const
     const std::string n = name.toStdString();
     for (int i = 0; i < m_rows; ++i) {
         const json& t = toolAt(i);
-        if (t.is_object() && t.contains("name") && t["name"].is_string() && t["name"].get_ref<const std::string&>() == n)
+        if (t.is_object() && t.contains("name") && t["name"].is_string()
+            && t["name"].get_ref<const std::string&>() == n)
             return i;
     }
     return -1;
@@ -136,7 +141,8 @@ QVariant ToolListModel::data(const QModelIndex& index, int role) const
         const QString title = toolTitle(t);
         return title.isEmpty() ? qs(t, "name") : title;
     }
-    case Qt::ToolTipRole: return oneLine(qs(t, "description"), 400);
+    case Qt::ToolTipRole:
+        return oneLine(qs(t, "description"), 400);
     case Qt::AccessibleTextRole: {
         const QString name = qs(t, "name");
         const QString title = toolTitle(t);
@@ -146,15 +152,21 @@ QVariant ToolListModel::data(const QModelIndex& index, int role) const
             text += QStringLiteral(", ") + badges.join(QStringLiteral(", "));
         return text;
     }
-    case NameRole: return qs(t, "name");
-    case TitleRole: return toolTitle(t);
-    case DescriptionRole: return oneLine(qs(t, "description"), 200);
-    case AnnotationsRole: return annotationFlags(t);
-    default: return QVariant();
+    case NameRole:
+        return qs(t, "name");
+    case TitleRole:
+        return toolTitle(t);
+    case DescriptionRole:
+        return oneLine(qs(t, "description"), 200);
+    case AnnotationsRole:
+        return annotationFlags(t);
+    default:
+        return QVariant();
     }
 }
 
-ToolFilterModel::ToolFilterModel(QObject* parent) : QSortFilterProxyModel(parent)
+ToolFilterModel::ToolFilterModel(QObject* parent)
+    : QSortFilterProxyModel(parent)
 {
     setDynamicSortFilter(false);
 }

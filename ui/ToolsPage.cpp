@@ -29,7 +29,8 @@
 
 namespace lanyard {
 
-ToolsPage::ToolsPage(QWidget* parent) : QWidget(parent)
+ToolsPage::ToolsPage(QWidget* parent)
+    : QWidget(parent)
 {
     m_model = new ToolListModel(this);
     m_filter = new ToolFilterModel(this);
@@ -206,13 +207,13 @@ ToolsPage::ToolsPage(QWidget* parent) : QWidget(parent)
     detailSplit->addWidget(m_resultTabs);
     detailSplit->setStretchFactor(0, 2);
     detailSplit->setStretchFactor(1, 3);
-    detailSplit->setSizes({330, 520});
+    detailSplit->setSizes({ 330, 520 });
 
     split->addWidget(left);
     split->addWidget(m_rightStack);
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 3);
-    split->setSizes({320, 900});
+    split->setSizes({ 320, 900 });
 
     connect(m_search, &QLineEdit::textChanged, this, [this](const QString& text) {
         m_filter->setFilterText(text);
@@ -246,7 +247,7 @@ ToolsPage::ToolsPage(QWidget* parent) : QWidget(parent)
     connect(m_cancel, &QPushButton::clicked, this, &ToolsPage::cancelCall);
     connect(m_result, &ContentView::resourceLinkActivated, this, &ToolsPage::resourceLinkActivated);
     connect(m_historyList->selectionModel(), &QItemSelectionModel::currentChanged, this,
-            [this](const QModelIndex& index) { m_rerun->setEnabled(index.isValid()); });
+        [this](const QModelIndex& index) { m_rerun->setEnabled(index.isValid()); });
     connect(m_historyList, &QListView::doubleClicked, this, &ToolsPage::rerunSelected);
     connect(m_rerun, &QPushButton::clicked, this, &ToolsPage::rerunSelected);
 
@@ -440,15 +441,19 @@ void ToolsPage::showTool(const json& tool)
         m_badgeLayout->addWidget(b);
     };
     if (flags & ToolListModel::ReadOnly)
-        addBadge(tr("read-only"), ui::successColor(), tr("The server says this tool does not change anything (a hint, not a promise)."));
+        addBadge(tr("read-only"), ui::successColor(),
+            tr("The server says this tool does not change anything (a hint, not a promise)."));
     if (flags & ToolListModel::Destructive)
-        addBadge(tr("destructive"), ui::errorColor(), tr("The server says this tool may delete or overwrite data. Lanyard asks before calling it."));
+        addBadge(tr("destructive"), ui::errorColor(),
+            tr("The server says this tool may delete or overwrite data. Lanyard asks before calling it."));
     if (flags & ToolListModel::Idempotent)
-        addBadge(tr("idempotent"), ui::infoColor(), tr("Calling it again with the same arguments has no further effect."));
+        addBadge(
+            tr("idempotent"), ui::infoColor(), tr("Calling it again with the same arguments has no further effect."));
     if (flags & ToolListModel::OpenWorld)
         addBadge(tr("open-world"), ui::infoColor(), tr("The tool reaches outside systems (for example the internet)."));
     if (tool.contains("outputSchema"))
-        addBadge(tr("structured output"), ui::isDarkPalette() ? QColor(0xc4, 0xa7, 0xff) : QColor(0x6a, 0x3f, 0xc0), tr("The tool declares an output schema; Lanyard checks results against it."));
+        addBadge(tr("structured output"), ui::isDarkPalette() ? QColor(0xc4, 0xa7, 0xff) : QColor(0x6a, 0x3f, 0xc0),
+            tr("The tool declares an output schema; Lanyard checks results against it."));
 
     const json schema = tool.value("inputSchema", json::object());
     m_syncing = true;
@@ -543,10 +548,10 @@ void ToolsPage::updateCallButtons()
 bool ToolsPage::confirmDestructive(const QString& toolTitle)
 {
     QMessageBox box(QMessageBox::Warning, tr("Call a destructive tool?"),
-                    tr("The server marks \"%1\" as destructive: it may delete or overwrite data.\n\nCall it with these "
-                       "arguments?")
-                        .arg(toolTitle),
-                    QMessageBox::NoButton, this);
+        tr("The server marks \"%1\" as destructive: it may delete or overwrite data.\n\nCall it with these "
+           "arguments?")
+            .arg(toolTitle),
+        QMessageBox::NoButton, this);
     box.setObjectName(QStringLiteral("confirmDestructive"));
     box.setTextFormat(Qt::PlainText);
     QPushButton* yes = box.addButton(tr("Call"), QMessageBox::AcceptRole);

@@ -8,7 +8,10 @@
 
 namespace lanyard {
 
-TrafficModel::TrafficModel(QObject* parent) : QAbstractTableModel(parent) {}
+TrafficModel::TrafficModel(QObject* parent)
+    : QAbstractTableModel(parent)
+{
+}
 
 void TrafficModel::setSession(ServerSession* session)
 {
@@ -74,16 +77,23 @@ QVariant TrafficModel::data(const QModelIndex& index, int role) const
         return index.row();
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
-        case TimeColumn: return QDateTime::fromMSecsSinceEpoch(r->timestampMs).toString(QStringLiteral("HH:mm:ss.zzz"));
-        case DirectionColumn: return out ? tr("sent") : tr("received");
-        case KindColumn: return r->kind;
-        case SummaryColumn: return r->summary;
-        case DurationColumn: return r->durationMs >= 0 ? tr("%1 ms").arg(r->durationMs) : QString();
-        default: break;
+        case TimeColumn:
+            return QDateTime::fromMSecsSinceEpoch(r->timestampMs).toString(QStringLiteral("HH:mm:ss.zzz"));
+        case DirectionColumn:
+            return out ? tr("sent") : tr("received");
+        case KindColumn:
+            return r->kind;
+        case SummaryColumn:
+            return r->summary;
+        case DurationColumn:
+            return r->durationMs >= 0 ? tr("%1 ms").arg(r->durationMs) : QString();
+        default:
+            break;
         }
     }
     if (role == Qt::DecorationRole && index.column() == DirectionColumn)
-        return ui::icon(out ? QStringLiteral("export") : QStringLiteral("import"), out ? ui::infoColor() : ui::successColor());
+        return ui::icon(
+            out ? QStringLiteral("export") : QStringLiteral("import"), out ? ui::infoColor() : ui::successColor());
     if (role == Qt::TextAlignmentRole && index.column() == DurationColumn)
         return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::ToolTipRole && index.column() == SummaryColumn)
@@ -96,12 +106,18 @@ QVariant TrafficModel::headerData(int section, Qt::Orientation orientation, int 
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QVariant();
     switch (section) {
-    case TimeColumn: return tr("Time");
-    case DirectionColumn: return tr("Direction");
-    case KindColumn: return tr("Kind");
-    case SummaryColumn: return tr("Summary");
-    case DurationColumn: return tr("Duration");
-    default: return QVariant();
+    case TimeColumn:
+        return tr("Time");
+    case DirectionColumn:
+        return tr("Direction");
+    case KindColumn:
+        return tr("Kind");
+    case SummaryColumn:
+        return tr("Summary");
+    case DurationColumn:
+        return tr("Duration");
+    default:
+        return QVariant();
     }
 }
 
@@ -110,12 +126,12 @@ json TrafficModel::toJson(const QList<TrafficRecord>& records)
     json out = json::array();
     for (const auto& r : records) {
         out.push_back({
-            {"time", QDateTime::fromMSecsSinceEpoch(r.timestampMs).toUTC().toString(Qt::ISODateWithMs).toStdString()},
-            {"direction", r.direction == TrafficRecord::Direction::Outgoing ? "sent" : "received"},
-            {"kind", r.kind.toStdString()},
-            {"summary", r.summary.toStdString()},
-            {"durationMs", r.durationMs},
-            {"body", QString::fromUtf8(r.body).toStdString()},
+            { "time", QDateTime::fromMSecsSinceEpoch(r.timestampMs).toUTC().toString(Qt::ISODateWithMs).toStdString() },
+            { "direction", r.direction == TrafficRecord::Direction::Outgoing ? "sent" : "received" },
+            { "kind", r.kind.toStdString() },
+            { "summary", r.summary.toStdString() },
+            { "durationMs", r.durationMs },
+            { "body", QString::fromUtf8(r.body).toStdString() },
         });
     }
     return out;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "session/ServerSession.h"
 #include "protocol/Transport.h"
+#include "session/ServerSession.h"
 #include "util/Json.h"
 
 #include <QAbstractTableModel>
@@ -10,7 +10,6 @@
 #include <QSortFilterProxyModel>
 
 namespace lanyard {
-
 
 // One server's traffic log (HTTP exchanges and the JSON-RPC messages in them, or stdio lines) as a
 // table: time, direction, kind, summary, duration. Bodies are already redacted by the transport.

@@ -43,7 +43,8 @@ QString encode(const QString& value, bool reserved)
 
 } // namespace
 
-UriTemplate::UriTemplate(QString pattern) : m_pattern(std::move(pattern))
+UriTemplate::UriTemplate(QString pattern)
+    : m_pattern(std::move(pattern))
 {
     int depth = 0;
     for (const QChar c : m_pattern) {
@@ -97,13 +98,34 @@ QString UriTemplate::expand(const QMap<QString, QString>& values) const
         QString separator = QStringLiteral(",");
         bool named = false;
         switch (op) {
-        case '#': first = QStringLiteral("#"); break;
-        case '.': first = QStringLiteral("."); separator = QStringLiteral("."); break;
-        case '/': first = QStringLiteral("/"); separator = QStringLiteral("/"); break;
-        case ';': first = QStringLiteral(";"); separator = QStringLiteral(";"); named = true; break;
-        case '?': first = QStringLiteral("?"); separator = QStringLiteral("&"); named = true; break;
-        case '&': first = QStringLiteral("&"); separator = QStringLiteral("&"); named = true; break;
-        default: break;
+        case '#':
+            first = QStringLiteral("#");
+            break;
+        case '.':
+            first = QStringLiteral(".");
+            separator = QStringLiteral(".");
+            break;
+        case '/':
+            first = QStringLiteral("/");
+            separator = QStringLiteral("/");
+            break;
+        case ';':
+            first = QStringLiteral(";");
+            separator = QStringLiteral(";");
+            named = true;
+            break;
+        case '?':
+            first = QStringLiteral("?");
+            separator = QStringLiteral("&");
+            named = true;
+            break;
+        case '&':
+            first = QStringLiteral("&");
+            separator = QStringLiteral("&");
+            named = true;
+            break;
+        default:
+            break;
         }
         QStringList parts;
         for (const QString& name : e.names) {

@@ -39,17 +39,17 @@ int main(int argc, char** argv)
     QCommandLineParser parser;
     parser.setApplicationDescription(QApplication::translate("main", "Desktop client for MCP servers."));
     parser.addHelpOption();
-    const QCommandLineOption versionOption(QStringList{QStringLiteral("v"), QStringLiteral("version")},
-                                           QApplication::translate("main", "Print the version and exit."));
+    const QCommandLineOption versionOption(QStringList { QStringLiteral("v"), QStringLiteral("version") },
+        QApplication::translate("main", "Print the version and exit."));
     parser.addOption(versionOption);
     const QCommandLineOption configOption(QStringLiteral("config"),
-                                          QApplication::translate("main", "Use this configuration file (default: %1).")
-                                              .arg(lanyard::ConfigStore::defaultPath()),
-                                          QApplication::translate("main", "file"));
+        QApplication::translate("main", "Use this configuration file (default: %1).")
+            .arg(lanyard::ConfigStore::defaultPath()),
+        QApplication::translate("main", "file"));
     parser.addOption(configOption);
     QCommandLineOption screenshotOption(QStringLiteral("screenshot-dir"),
-                                        QStringLiteral("Drive every page against the configured servers, save PNGs here, exit."),
-                                        QStringLiteral("dir"));
+        QStringLiteral("Drive every page against the configured servers, save PNGs here, exit."),
+        QStringLiteral("dir"));
     screenshotOption.setFlags(QCommandLineOption::HiddenFromHelp);
     parser.addOption(screenshotOption);
     QCommandLineOption styleOption(QStringLiteral("fusion"), QStringLiteral("Use the Fusion style."));

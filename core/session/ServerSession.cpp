@@ -74,7 +74,9 @@ QStringList describeBody(const QByteArray& body)
 
 } // namespace
 
-ServerSession::ServerSession(ServerConfig config, QObject* parent) : QObject(parent), m_config(std::move(config))
+ServerSession::ServerSession(ServerConfig config, QObject* parent)
+    : QObject(parent)
+    , m_config(std::move(config))
 {
     m_keepAlive.setInterval(30000);
     connect(&m_keepAlive, &QTimer::timeout, this, [this] {
@@ -99,10 +101,14 @@ ServerSession::~ServerSession()
 QString ServerSession::stateName(State state)
 {
     switch (state) {
-    case State::Disconnected: return tr("disconnected");
-    case State::Connecting: return tr("connecting");
-    case State::Connected: return tr("connected");
-    case State::Error: return tr("error");
+    case State::Disconnected:
+        return tr("disconnected");
+    case State::Connecting:
+        return tr("connecting");
+    case State::Connected:
+        return tr("connected");
+    case State::Error:
+        return tr("error");
     }
     return QString();
 }
@@ -189,8 +195,8 @@ void ServerSession::setLost(bool lost)
 
 Error ServerSession::notConnectedError(const QString& what) const
 {
-    return Error(Error::Kind::Connection,
-                 tr("\"%1\" is not connected. Connect to it first, then %2.").arg(m_config.name, what));
+    return Error(
+        Error::Kind::Connection, tr("\"%1\" is not connected. Connect to it first, then %2.").arg(m_config.name, what));
 }
 
 PendingRequest* ServerSession::failedRequest(const QString& method, const Error& error)
@@ -255,8 +261,9 @@ void ServerSession::connectToServer()
     Error error;
     McpClient* client = ClientFactory::instance().create(m_config, m_clientOptions, &error, m_network, this);
     if (!client) {
-        m_lastError = error.isError() ? error
-                                      : Error(Error::Kind::Config, tr("\"%1\" cannot be used with this configuration.").arg(m_config.name));
+        m_lastError = error.isError()
+            ? error
+            : Error(Error::Kind::Config, tr("\"%1\" cannot be used with this configuration.").arg(m_config.name));
         setState(State::Error);
         emit errorOccurred(m_lastError);
         return;
@@ -334,10 +341,10 @@ void ServerSession::onClientStateChanged(McpClient::State state)
             break;
         if (m_state == State::Connected) {
             markLost(Error(Error::Kind::Connection,
-                           tr("The server \"%1\" closed the connection. Reconnect when it is back.").arg(m_config.name)));
+                tr("The server \"%1\" closed the connection. Reconnect when it is back.").arg(m_config.name)));
         } else if (m_state == State::Connecting) {
             m_lastError = Error(Error::Kind::Connection,
-                                tr("The server \"%1\" closed the connection while Lanyard was connecting.").arg(m_config.name));
+                tr("The server \"%1\" closed the connection while Lanyard was connecting.").arg(m_config.name));
             setState(State::Error);
             emit errorOccurred(m_lastError);
         }
@@ -382,48 +389,49 @@ void ServerSession::fetchToolsPage(const QString& cursor, quint64 listGeneration
     const auto current = [this, generation, listGeneration] {
         return generation == m_generation && listGeneration == m_toolsGeneration;
     };
-    connect(request, &PendingRequest::finished, this, [this, current, cursor, listGeneration, page](const json& result) {
-        if (!current())
-            return;
-        if (!result.is_object() || !result.contains("tools") || !result["tools"].is_array()) {
-            emit errorOccurred(Error(Error::Kind::Protocol,
-                                     tr("Could not list the tools of \"%1\": its tools/list answer has no \"tools\" list.")
-                                         .arg(m_config.name)));
-            return;
-        }
-        const json& pageTools = result["tools"];
-        if (page == 0) {
-            m_tools = json::array();
-            m_toolsComplete = false;
-        }
-        const int first = int(m_tools.size());
-        for (const auto& t : pageTools) {
-            if (t.is_object())
-                m_tools.push_back(t);
-        }
-        if (page == 0)
-            emit toolsReset();
-        else if (int(m_tools.size()) > first)
-            emit toolsAppended(first, int(m_tools.size()) - first);
-        const QString next = qs(result, "nextCursor");
-        if (next.isEmpty()) {
-            m_toolsComplete = true;
-            emit toolsChanged();
-            return;
-        }
-        const int maxPages = m_clientOptions.maxListPages > 0 ? m_clientOptions.maxListPages : 10000;
-        if (next == cursor || page + 1 >= maxPages) {
-            m_toolsComplete = true;
-            emit toolsChanged();
-            emit errorOccurred(Error(Error::Kind::Protocol,
-                                     tr("\"%1\" keeps paging its tools (%2 pages, cursor repeated or limit reached); Lanyard "
-                                        "stopped there to avoid an endless loop.")
-                                         .arg(m_config.name)
-                                         .arg(page + 1)));
-            return;
-        }
-        fetchToolsPage(next, listGeneration, page + 1);
-    });
+    connect(
+        request, &PendingRequest::finished, this, [this, current, cursor, listGeneration, page](const json& result) {
+            if (!current())
+                return;
+            if (!result.is_object() || !result.contains("tools") || !result["tools"].is_array()) {
+                emit errorOccurred(Error(Error::Kind::Protocol,
+                    tr("Could not list the tools of \"%1\": its tools/list answer has no \"tools\" list.")
+                        .arg(m_config.name)));
+                return;
+            }
+            const json& pageTools = result["tools"];
+            if (page == 0) {
+                m_tools = json::array();
+                m_toolsComplete = false;
+            }
+            const int first = int(m_tools.size());
+            for (const auto& t : pageTools) {
+                if (t.is_object())
+                    m_tools.push_back(t);
+            }
+            if (page == 0)
+                emit toolsReset();
+            else if (int(m_tools.size()) > first)
+                emit toolsAppended(first, int(m_tools.size()) - first);
+            const QString next = qs(result, "nextCursor");
+            if (next.isEmpty()) {
+                m_toolsComplete = true;
+                emit toolsChanged();
+                return;
+            }
+            const int maxPages = m_clientOptions.maxListPages > 0 ? m_clientOptions.maxListPages : 10000;
+            if (next == cursor || page + 1 >= maxPages) {
+                m_toolsComplete = true;
+                emit toolsChanged();
+                emit errorOccurred(Error(Error::Kind::Protocol,
+                    tr("\"%1\" keeps paging its tools (%2 pages, cursor repeated or limit reached); Lanyard "
+                       "stopped there to avoid an endless loop.")
+                        .arg(m_config.name)
+                        .arg(page + 1)));
+                return;
+            }
+            fetchToolsPage(next, listGeneration, page + 1);
+        });
     connect(request, &PendingRequest::failed, this, [this, current](const Error& e) {
         if (!current() || e.kind == Error::Kind::Connection)
             return; // a lost connection is reported once, by markLost()
@@ -447,9 +455,9 @@ void ServerSession::fetchList(const QString& which)
         fetchToolsPage(QString(), ++m_toolsGeneration, 0);
         return;
     }
-    const char* capability = which == QLatin1String("tools")     ? "tools"
-                             : which == QLatin1String("prompts") ? "prompts"
-                                                                 : "resources";
+    const char* capability = which == QLatin1String("tools") ? "tools"
+        : which == QLatin1String("prompts")                  ? "prompts"
+                                                             : "resources";
     if (!hasCapability(capability)) {
         listFetched(which, json::array());
         return;
@@ -477,17 +485,18 @@ void ServerSession::fetchList(const QString& which)
         if (generation != m_generation)
             return;
         const std::string k = key.toStdString();
-        listFetched(which, result.is_object() && result.contains(k) && result[k].is_array() ? result[k] : json::array());
+        listFetched(
+            which, result.is_object() && result.contains(k) && result[k].is_array() ? result[k] : json::array());
     });
     connect(request, &PendingRequest::failed, this, [this, generation, which](const Error& e) {
         if (generation != m_generation || e.kind == Error::Kind::Connection)
             return; // a lost connection is reported once, by markLost()
         if (which == QLatin1String("templates") && e.kind == Error::Kind::Rpc)
             return; // many servers offer resources without templates
-        const QString what = which == QLatin1String("tools")       ? tr("tools")
-                             : which == QLatin1String("resources") ? tr("resources")
-                             : which == QLatin1String("templates") ? tr("resource templates")
-                                                                   : tr("prompts");
+        const QString what = which == QLatin1String("tools") ? tr("tools")
+            : which == QLatin1String("resources")            ? tr("resources")
+            : which == QLatin1String("templates")            ? tr("resource templates")
+                                                             : tr("prompts");
         Error shown = e;
         shown.message = tr("Could not list the %1 of \"%2\": %3").arg(what, m_config.name, e.message);
         emit errorOccurred(shown);
@@ -582,8 +591,8 @@ PendingRequest* ServerSession::callTool(const QString& name, const json& argumen
     });
     connect(request, &PendingRequest::failed, this, [update, guard](const Error& e) {
         const qint64 elapsed = guard ? guard->elapsedMs() : -1;
-        update(e.kind == Error::Kind::Cancelled ? CallRecord::Outcome::Cancelled : CallRecord::Outcome::Failed, e.message,
-               elapsed);
+        update(e.kind == Error::Kind::Cancelled ? CallRecord::Outcome::Cancelled : CallRecord::Outcome::Failed,
+            e.message, elapsed);
     });
     return request;
 }
@@ -613,7 +622,8 @@ PendingRequest* ServerSession::subscribeResource(const QString& uri)
 PendingRequest* ServerSession::unsubscribeResource(const QString& uri)
 {
     if (m_state != State::Connected || !m_client)
-        return failedRequest(QStringLiteral("resources/unsubscribe"), notConnectedError(tr("unsubscribe from %1").arg(uri)));
+        return failedRequest(
+            QStringLiteral("resources/unsubscribe"), notConnectedError(tr("unsubscribe from %1").arg(uri)));
     PendingRequest* request = track(m_client->unsubscribeResource(uri));
     const quint64 generation = m_generation;
     connect(request, &PendingRequest::done, this, [this, generation, uri] {
@@ -632,8 +642,8 @@ PendingRequest* ServerSession::getPrompt(const QString& name, const json& argume
     return track(m_client->getPrompt(name, arguments));
 }
 
-PendingRequest* ServerSession::complete(const json& ref, const QString& argumentName, const QString& value,
-                                        const json& contextArguments)
+PendingRequest* ServerSession::complete(
+    const json& ref, const QString& argumentName, const QString& value, const json& contextArguments)
 {
     if (m_state != State::Connected || !m_client)
         return failedRequest(QStringLiteral("completion/complete"), notConnectedError(tr("ask for completions")));

@@ -96,8 +96,8 @@ public:
     PendingRequest* unsubscribeResource(const QString& uri);
     bool isSubscribed(const QString& uri) const { return m_subscriptions.contains(uri); }
     PendingRequest* getPrompt(const QString& name, const json& arguments);
-    PendingRequest* complete(const json& ref, const QString& argumentName, const QString& value,
-                             const json& contextArguments = json());
+    PendingRequest* complete(
+        const json& ref, const QString& argumentName, const QString& value, const json& contextArguments = json());
 
     // Whether the server declared the capability in its initialize answer.
     bool hasCapability(const char* name) const;

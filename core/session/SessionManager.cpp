@@ -55,7 +55,10 @@ bool mentionsVariable(const json& j)
 
 } // namespace
 
-SessionManager::SessionManager(QObject* parent) : QObject(parent) {}
+SessionManager::SessionManager(QObject* parent)
+    : QObject(parent)
+{
+}
 
 SessionManager::~SessionManager()
 {
@@ -105,7 +108,7 @@ ServerSession* SessionManager::createSession(const ServerConfig& config)
             if (m_elicitationHandler)
                 m_elicitationHandler(s, params, std::move(reply));
             else
-                reply(json{{"action", "decline"}});
+                reply(json { { "action", "decline" } });
         });
     }
     auto changed = [this, s] {
@@ -156,7 +159,8 @@ void SessionManager::setConfig(const Config& config)
     emit sessionsReset();
 }
 
-std::optional<ServerConfig> SessionManager::validateServer(const json& server, const QString& originalName, Error* error) const
+std::optional<ServerConfig> SessionManager::validateServer(
+    const json& server, const QString& originalName, Error* error) const
 {
     Error local;
     Error* err = error ? error : &local;
@@ -164,8 +168,8 @@ std::optional<ServerConfig> SessionManager::validateServer(const json& server, c
     if (!parsed)
         return std::nullopt;
     if (parsed->name != originalName && session(parsed->name)) {
-        *err = Error(Error::Kind::Config,
-                     tr("A server named \"%1\" already exists; choose another name.").arg(parsed->name));
+        *err = Error(
+            Error::Kind::Config, tr("A server named \"%1\" already exists; choose another name.").arg(parsed->name));
         return std::nullopt;
     }
     return parsed;
@@ -177,9 +181,9 @@ bool SessionManager::saveWith(const Config& changed, Error* error)
     Error* err = error ? error : &local;
     if (m_loadError.isError()) {
         *err = Error(Error::Kind::Config,
-                     tr("The configuration file could not be loaded, so Lanyard leaves it untouched: %1 "
-                        "Fix the file and restart Lanyard, or start it with --config and another file.")
-                         .arg(m_loadError.message));
+            tr("The configuration file could not be loaded, so Lanyard leaves it untouched: %1 "
+               "Fix the file and restart Lanyard, or start it with --config and another file.")
+                .arg(m_loadError.message));
         return false;
     }
     Config next = changed;
@@ -195,7 +199,8 @@ bool SessionManager::addServer(const ServerConfig& server, Error* error)
     Error local;
     Error* err = error ? error : &local;
     if (session(server.name)) {
-        *err = Error(Error::Kind::Config, tr("A server named \"%1\" already exists; choose another name.").arg(server.name));
+        *err = Error(
+            Error::Kind::Config, tr("A server named \"%1\" already exists; choose another name.").arg(server.name));
         return false;
     }
     Config next = m_config;
@@ -217,7 +222,8 @@ bool SessionManager::updateServer(const QString& name, const ServerConfig& serve
         return false;
     }
     if (server.name != name && session(server.name)) {
-        *err = Error(Error::Kind::Config, tr("A server named \"%1\" already exists; choose another name.").arg(server.name));
+        *err = Error(
+            Error::Kind::Config, tr("A server named \"%1\" already exists; choose another name.").arg(server.name));
         return false;
     }
     Config next = m_config;
@@ -255,8 +261,8 @@ bool SessionManager::removeServer(const QString& name, Error* error)
     return true;
 }
 
-std::optional<ServerImport> SessionManager::parseImport(const QByteArray& bytes, const QString& path,
-                                                        const QStringList& takenNames, Error* error)
+std::optional<ServerImport> SessionManager::parseImport(
+    const QByteArray& bytes, const QString& path, const QStringList& takenNames, Error* error)
 {
     Error local;
     Error* err = error ? error : &local;
@@ -297,17 +303,18 @@ std::optional<ServerImport> SessionManager::parseImport(const QByteArray& bytes,
         servers = &doc["servers"];
     } else if (doc.contains("mcpServers") && doc["mcpServers"].is_object()) {
         // Claude Desktop and Cursor use the same shape; Cursor files live in .cursor/mcp.json.
-        out.format = path.contains(QLatin1String(".cursor")) ? QStringLiteral("Cursor") : QStringLiteral("Claude Desktop");
+        out.format
+            = path.contains(QLatin1String(".cursor")) ? QStringLiteral("Cursor") : QStringLiteral("Claude Desktop");
         servers = &doc["mcpServers"];
     } else if (doc.contains("mcp") && doc["mcp"].is_object() && doc["mcp"].contains("servers")
-               && doc["mcp"]["servers"].is_object()) {
+        && doc["mcp"]["servers"].is_object()) {
         out.format = QStringLiteral("VS Code");
         servers = &doc["mcp"]["servers"];
     } else {
         *err = Error(Error::Kind::Config,
-                     tr("%1 has no \"servers\" (VS Code) or \"mcpServers\" (Claude Desktop, Cursor) object; "
-                        "there is nothing to import.")
-                         .arg(file));
+            tr("%1 has no \"servers\" (VS Code) or \"mcpServers\" (Claude Desktop, Cursor) object; "
+               "there is nothing to import.")
+                .arg(file));
         return std::nullopt;
     }
 
@@ -334,8 +341,9 @@ std::optional<ServerImport> SessionManager::parseImport(const QByteArray& bytes,
             json headers = json::object();
             for (auto h = entry["headers"].begin(); h != entry["headers"].end(); ++h) {
                 if (QString::fromStdString(h.key()).compare(QLatin1String("Authorization"), Qt::CaseInsensitive) == 0) {
-                    out.notes << tr("\"%1\": the Authorization header was not imported (secrets do not belong in "
-                                    "the configuration). Give the server a bearer token from an environment variable instead.")
+                    out.notes << tr(
+                        "\"%1\": the Authorization header was not imported (secrets do not belong in "
+                        "the configuration). Give the server a bearer token from an environment variable instead.")
                                      .arg(original);
                     continue;
                 }
@@ -345,10 +353,12 @@ std::optional<ServerImport> SessionManager::parseImport(const QByteArray& bytes,
                 lanyard["headers"] = headers;
         }
         if (type == QLatin1String("sse"))
-            out.notes << tr("\"%1\" uses the older HTTP+SSE transport; Lanyard speaks Streamable HTTP, so it may not connect.")
+            out.notes << tr(
+                "\"%1\" uses the older HTTP+SSE transport; Lanyard speaks Streamable HTTP, so it may not connect.")
                              .arg(original);
         if (mentionsVariable(entry))
-            out.notes << tr("\"%1\" uses ${...} variables, which Lanyard does not expand; edit the server after importing.")
+            out.notes << tr(
+                "\"%1\" uses ${...} variables, which Lanyard does not expand; edit the server after importing.")
                              .arg(original);
         const QString name = uniqueName(sanitizeName(original), taken);
         if (name != original)
@@ -373,7 +383,7 @@ json SessionManager::exportDocument(const QStringList& names) const
         if (names.isEmpty() || names.contains(s.name))
             servers.push_back(ConfigStore::toJson(s));
     }
-    return json{{"servers", servers}};
+    return json { { "servers", servers } };
 }
 
 json SessionManager::exportVsCode(const QStringList& names) const
@@ -408,7 +418,7 @@ json SessionManager::exportVsCode(const QStringList& names) const
         }
         servers[s.name.toStdString()] = e;
     }
-    return json{{"servers", servers}};
+    return json { { "servers", servers } };
 }
 
 void SessionManager::setNetworkAccessManager(QNetworkAccessManager* network)
@@ -440,7 +450,7 @@ void SessionManager::setElicitationHandler(ElicitationHandler handler)
             if (m_elicitationHandler)
                 m_elicitationHandler(s, params, std::move(reply));
             else
-                reply(json{{"action", "decline"}});
+                reply(json { { "action", "decline" } });
         });
     }
 }

@@ -21,9 +21,9 @@ namespace lanyard {
 // Servers found in another client's configuration file.
 struct ServerImport
 {
-    QString format;              // "VS Code", "Claude Desktop", "Cursor", "Lanyard"
+    QString format; // "VS Code", "Claude Desktop", "Cursor", "Lanyard"
     QList<ServerConfig> servers; // valid Lanyard server configurations
-    QStringList notes;           // plain-language notes: what was skipped or changed, and why
+    QStringList notes; // plain-language notes: what was skipped or changed, and why
 };
 
 // Owns the configuration and one ServerSession per configured server. Adding, editing and removing
@@ -33,8 +33,8 @@ class SessionManager : public QObject
 {
     Q_OBJECT
 public:
-    using ElicitationHandler =
-        std::function<void(ServerSession* session, const json& params, std::function<void(const json& result)> reply)>;
+    using ElicitationHandler = std::function<void(
+        ServerSession* session, const json& params, std::function<void(const json& result)> reply)>;
 
     explicit SessionManager(QObject* parent = nullptr);
     ~SessionManager() override;
@@ -67,8 +67,8 @@ public:
 
     // Reads VS Code mcp.json ("servers"), Claude Desktop / Cursor ("mcpServers") or a Lanyard
     // file. Names already used (takenNames) are renamed with a suffix and noted.
-    static std::optional<ServerImport> parseImport(const QByteArray& bytes, const QString& path,
-                                                   const QStringList& takenNames, Error* error);
+    static std::optional<ServerImport> parseImport(
+        const QByteArray& bytes, const QString& path, const QStringList& takenNames, Error* error);
     // The named servers (all when empty) as a Lanyard configuration document.
     json exportDocument(const QStringList& names = {}) const;
     // The named servers in VS Code's mcp.json form ({"servers": {...}}).

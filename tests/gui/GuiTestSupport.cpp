@@ -16,7 +16,8 @@ LabThread::LabThread()
 LabThread::~LabThread()
 {
     stop();
-    QMetaObject::invokeMethod(m_context, [this] { delete m_context; }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_context, [this] { delete m_context; }, Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
 }
@@ -65,7 +66,8 @@ json LabThread::lanyardConfig() const
 
 void LabThread::run(const std::function<void(lab::Lab*)>& f)
 {
-    QMetaObject::invokeMethod(m_context, [this, f] { f(m_lab); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        m_context, [this, f] { f(m_lab); }, Qt::BlockingQueuedConnection);
 }
 
 bool LabThread::writeConfig(const QString& path, const json& extraServers) const

@@ -11,13 +11,13 @@
 #include "session/SessionManager.h"
 
 #include <QLabel>
-#include <algorithm>
-#include <memory>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <algorithm>
+#include <memory>
 
 using namespace lanyard;
 
@@ -80,9 +80,8 @@ bool TestConnectionLoss::connectAll()
     m_manager->connectAll();
     return QTest::qWaitFor(
         [this] {
-            return std::all_of(m_manager->sessions().cbegin(), m_manager->sessions().cend(), [](ServerSession* s) {
-                return s->state() == ServerSession::State::Connected && !s->isRefreshing();
-            });
+            return std::all_of(m_manager->sessions().cbegin(), m_manager->sessions().cend(),
+                [](ServerSession* s) { return s->state() == ServerSession::State::Connected && !s->isRefreshing(); });
         },
         15000);
 }
@@ -118,8 +117,8 @@ void TestConnectionLoss::serverDisappearsMidCall()
     // Reconnect while the server is still gone: a clear "could not connect", never a hang.
     QTest::mouseClick(banner->actionButton(), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(m_manager->session(QStringLiteral("hr"))->state() == ServerSession::State::Error
-                                 && !m_manager->session(QStringLiteral("hr"))->connectionLost(),
-                             15000);
+            && !m_manager->session(QStringLiteral("hr"))->connectionLost(),
+        15000);
     QTRY_VERIFY(banner->isVisible());
     QVERIFY2(banner->text().contains(QLatin1String("Could not connect to hr")), qPrintable(banner->text()));
 }

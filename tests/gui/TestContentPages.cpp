@@ -77,11 +77,10 @@ void TestContentPages::init()
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window));
     m_manager->connectAll();
-    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(m_manager->sessions().cbegin(), m_manager->sessions().cend(),
-                                         [](ServerSession* s) {
-                                             return s->state() == ServerSession::State::Connected && !s->isRefreshing();
-                                         }),
-                             15000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::all_of(m_manager->sessions().cbegin(), m_manager->sessions().cend(),
+            [](ServerSession* s) { return s->state() == ServerSession::State::Connected && !s->isRefreshing(); }),
+        15000);
 }
 
 void TestContentPages::cleanup()
@@ -119,10 +118,18 @@ void TestContentPages::readsAndRendersEachKindOfResource_data()
     QTest::addColumn<QString>("resource");
     QTest::addColumn<QString>("widget");
     QTest::addColumn<QString>("text");
-    QTest::newRow("markdown text") << "docs://guide.md" << "textContent" << "Read in";
-    QTest::newRow("JSON as a tree") << "docs://config.json" << "jsonTree" << "Read in";
-    QTest::newRow("image") << "image/png" << "imageContent" << "px";
-    QTest::newRow("binary with hex preview") << "octet-stream" << "hexPreview" << "application/octet-stream";
+    QTest::newRow("markdown text") << "docs://guide.md"
+                                   << "textContent"
+                                   << "Read in";
+    QTest::newRow("JSON as a tree") << "docs://config.json"
+                                    << "jsonTree"
+                                    << "Read in";
+    QTest::newRow("image") << "image/png"
+                           << "imageContent"
+                           << "px";
+    QTest::newRow("binary with hex preview") << "octet-stream"
+                                             << "hexPreview"
+                                             << "application/octet-stream";
 }
 
 void TestContentPages::readsAndRendersEachKindOfResource()
@@ -177,7 +184,8 @@ void TestContentPages::templateWithCompletion()
     QCOMPARE(uri->text(), QStringLiteral("docs://pages/getting-started"));
     QVERIFY(read->isEnabled());
     read->click();
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->resourcesPage()->contentView()->findChild<QLabel*>(QStringLiteral("resultStatus")), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_window->resourcesPage()->contentView()->findChild<QLabel*>(QStringLiteral("resultStatus")), 10000);
     QVERIFY2(contentText().contains(QLatin1String("Getting started")), qPrintable(contentText()));
 }
 
@@ -197,7 +205,8 @@ void TestContentPages::subscriptionShowsUpdates()
     QTRY_VERIFY_WITH_TIMEOUT(updates->count() == 1, 5000);
     QVERIFY(updates->item(0)->text().contains(QLatin1String("docs://guide.md")));
     // The resource shown is read again on its own.
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->resourcesPage()->contentView()->findChild<QLabel*>(QStringLiteral("resultStatus")), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_window->resourcesPage()->contentView()->findChild<QLabel*>(QStringLiteral("resultStatus")), 5000);
 }
 
 void TestContentPages::promptWithRequiredArgument()
@@ -215,12 +224,16 @@ void TestContentPages::promptWithRequiredArgument()
     QVERIFY(get->isEnabled());
     get->click();
     QTRY_VERIFY_WITH_TIMEOUT(page->contentView()->findChild<QLabel*>(QStringLiteral("resultStatus")), 10000);
-    QVERIFY2(page->contentView()->shownText().contains(QLatin1String("Carol")), qPrintable(page->contentView()->shownText()));
+    QVERIFY2(page->contentView()->shownText().contains(QLatin1String("Carol")),
+        qPrintable(page->contentView()->shownText()));
     // An unknown employee: the server's refusal is shown in Lanyard's words.
     id->setText(QStringLiteral("E9999"));
     get->click();
     QTRY_VERIFY_WITH_TIMEOUT(page->contentView()->findChild<QLabel*>(QStringLiteral("resultError")), 10000);
-    QVERIFY(page->contentView()->findChild<QLabel*>(QStringLiteral("resultError"))->text().startsWith(QLatin1String("Could not get the prompt")));
+    QVERIFY(page->contentView()
+                ->findChild<QLabel*>(QStringLiteral("resultError"))
+                ->text()
+                .startsWith(QLatin1String("Could not get the prompt")));
 }
 
 void TestContentPages::activityInspectorFiltersAndExports()
@@ -235,7 +248,8 @@ void TestContentPages::activityInspectorFiltersAndExports()
     bool sawInitialize = false;
     bool sawDuration = false;
     for (int r = 0; r < table->model()->rowCount(); ++r) {
-        sawInitialize = sawInitialize || table->model()->index(r, 3).data().toString().contains(QLatin1String("initialize"));
+        sawInitialize
+            = sawInitialize || table->model()->index(r, 3).data().toString().contains(QLatin1String("initialize"));
         sawDuration = sawDuration || table->model()->index(r, 4).data().toString().endsWith(QLatin1String("ms"));
     }
     QVERIFY(sawInitialize);

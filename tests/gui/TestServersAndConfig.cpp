@@ -67,6 +67,7 @@ private slots:
     void importThroughTheWindow();
     void exportRoundTrips();
     void aboutShowsTheVersion();
+    void windowStateIsRemembered();
 
 private:
     QTemporaryDir m_dir;
@@ -83,20 +84,22 @@ void TestServersAndConfig::configThatFailsToLoadIsReportedAndUntouched_data()
 {
     QTest::addColumn<QByteArray>("content");
     QTest::addColumn<QString>("mentions");
-    QTest::newRow("not JSON") << QByteArray("{\n  \"servers\": [\n    {\"name\": \"a\" \"url\": \"http://x\"}\n  ]\n}\n")
+    QTest::newRow("not JSON") << QByteArray(
+        "{\n  \"servers\": [\n    {\"name\": \"a\" \"url\": \"http://x\"}\n  ]\n}\n")
                               << QStringLiteral("line 3");
     QTest::newRow("bad URL") << QByteArray(R"({"servers": [{"name": "a", "url": "ftp:\/\/example.com"}]})")
                              << QStringLiteral("http(s)");
-    QTest::newRow("secret in the file")
-        << QByteArray(R"({"servers": [{"name": "a", "url": "https:\/\/example.com\/mcp", "headers": {"Authorization": "Bearer x"}}]})")
-        << QStringLiteral("secrets");
+    QTest::newRow("secret in the file") << QByteArray(
+        R"({"servers": [{"name": "a", "url": "https:\/\/example.com\/mcp", "headers": {"Authorization": "Bearer x"}}]})")
+                                        << QStringLiteral("secrets");
 }
 
 void TestServersAndConfig::configThatFailsToLoadIsReportedAndUntouched()
 {
     QFETCH(QByteArray, content);
     QFETCH(QString, mentions);
-    const QString path = m_dir.filePath(QStringLiteral("broken-%1.json").arg(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('-')));
+    const QString path = m_dir.filePath(
+        QStringLiteral("broken-%1.json").arg(QTest::currentDataTag()).replace(QLatin1Char(' '), QLatin1Char('-')));
     writeAll(path, content);
     const QDateTime modified = QFileInfo(path).lastModified();
 
@@ -220,7 +223,7 @@ void TestServersAndConfig::serverDialogStdioArguments()
     QVERIFY2(dialog.isValid(), qPrintable(dialog.validationMessage()));
     const ServerConfig s = dialog.server();
     QVERIFY(s.isStdio());
-    QCOMPARE(s.args, (QStringList{QStringLiteral("server.js"), QStringLiteral("--name"), QStringLiteral("a b")}));
+    QCOMPARE(s.args, (QStringList { QStringLiteral("server.js"), QStringLiteral("--name"), QStringLiteral("a b") }));
     QCOMPARE(s.env.value(QStringLiteral("LOG")), QStringLiteral("debug"));
     // Editing keeps the quoting.
     ServerDialog edit(&manager, &s);
@@ -230,7 +233,8 @@ void TestServersAndConfig::serverDialogStdioArguments()
 void TestServersAndConfig::addEditRemoveThroughTheWindowSaveTheFile()
 {
     const QString path = m_dir.filePath(QStringLiteral("window.json"));
-    writeAll(path, R"({"x-team-note": "keep me", "servers": [{"name": "hr", "url": "http:\/\/127.0.0.1:1\/mcp", "x-extra": 7}]})");
+    writeAll(path,
+        R"({"x-team-note": "keep me", "servers": [{"name": "hr", "url": "http:\/\/127.0.0.1:1\/mcp", "x-extra": 7}]})");
     SessionManager manager;
     Error error;
     QVERIFY(manager.load(path, &error));
@@ -281,21 +285,23 @@ void TestServersAndConfig::importFromOtherClients_data()
     QTest::addColumn<QStringList>("names");
     QTest::addColumn<QString>("note");
 
-    QTest::newRow("VS Code mcp.json") << "mcp.json"
-                                      << QByteArray(R"({"inputs": [], "servers": {
+    QTest::newRow("VS Code mcp.json") << "mcp.json" << QByteArray(R"({"inputs": [], "servers": {
             "github": {"type": "http", "url": "https:\/\/api.example.com\/mcp", "headers": {"Authorization": "Bearer ${input:token}", "X-Org": "acme"}},
             "files": {"type": "stdio", "command": "npx", "args": ["-y", "server-files", "${workspaceFolder}"]}}})")
-                                      << "VS Code" << QStringList{"files", "github"} << "Authorization";
-    QTest::newRow("Claude Desktop") << "claude_desktop_config.json"
-                                    << QByteArray(R"({"mcpServers": {"my files": {"command": "node", "args": ["srv.js"], "env": {"A": "1"}},
+                                      << "VS Code" << QStringList { "files", "github" } << "Authorization";
+    QTest::newRow("Claude Desktop")
+        << "claude_desktop_config.json"
+        << QByteArray(R"({"mcpServers": {"my files": {"command": "node", "args": ["srv.js"], "env": {"A": "1"}},
             "hr": {"command": "uvx", "args": ["hr-server"]}}})")
-                                    << "Claude Desktop" << QStringList{"hr-2", "my-files"} << "imported as";
-    QTest::newRow("Cursor") << ".cursor/mcp.json"
-                            << QByteArray(R"({"mcpServers": {"remote": {"url": "https:\/\/mcp.example.com\/sse", "type": "sse"}}})")
-                            << "Cursor" << QStringList{"remote"} << "SSE";
-    QTest::newRow("Lanyard file") << "lanyard.json"
-                                  << QByteArray(R"({"servers": [{"name": "x", "url": "https:\/\/x.example.com\/mcp"}, {"name": "bad"}]})")
-                                  << "Lanyard" << QStringList{"x"} << "Skipped";
+        << "Claude Desktop" << QStringList { "hr-2", "my-files" } << "imported as";
+    QTest::newRow("Cursor")
+        << ".cursor/mcp.json"
+        << QByteArray(R"({"mcpServers": {"remote": {"url": "https:\/\/mcp.example.com\/sse", "type": "sse"}}})")
+        << "Cursor" << QStringList { "remote" } << "SSE";
+    QTest::newRow("Lanyard file")
+        << "lanyard.json"
+        << QByteArray(R"({"servers": [{"name": "x", "url": "https:\/\/x.example.com\/mcp"}, {"name": "bad"}]})")
+        << "Lanyard" << QStringList { "x" } << "Skipped";
 }
 
 void TestServersAndConfig::importFromOtherClients()
@@ -306,7 +312,8 @@ void TestServersAndConfig::importFromOtherClients()
     QFETCH(QStringList, names);
     QFETCH(QString, note);
     Error error;
-    const auto found = SessionManager::parseImport(content, QStringLiteral("/home/u/") + fileName, {QStringLiteral("hr")}, &error);
+    const auto found
+        = SessionManager::parseImport(content, QStringLiteral("/home/u/") + fileName, { QStringLiteral("hr") }, &error);
     QVERIFY2(found.has_value(), qPrintable(error.message));
     QCOMPARE(found->format, format);
     QStringList got;
@@ -332,7 +339,8 @@ void TestServersAndConfig::importThroughTheWindow()
     Error error;
     QVERIFY(manager.load(path, &error));
     MainWindow window(&manager);
-    test::whenModal<ImportDialog>([](ImportDialog* d) { d->findChild<QPushButton*>(QStringLiteral("importOk"))->click(); });
+    test::whenModal<ImportDialog>(
+        [](ImportDialog* d) { d->findChild<QPushButton*>(QStringLiteral("importOk"))->click(); });
     window.importFrom(source);
     QCOMPARE(manager.count(), 2);
     QVERIFY(fileJson(path)["servers"].size() == 2);
@@ -343,7 +351,8 @@ void TestServersAndConfig::importThroughTheWindow()
     writeAll(junk, R"({"editor.fontSize": 12})");
     window.importFrom(junk);
     QCOMPARE(manager.count(), 2);
-    QVERIFY2(window.messageBar()->text().contains(QLatin1String("nothing to import")), qPrintable(window.messageBar()->text()));
+    QVERIFY2(window.messageBar()->text().contains(QLatin1String("nothing to import")),
+        qPrintable(window.messageBar()->text()));
 }
 
 void TestServersAndConfig::exportRoundTrips()
@@ -356,12 +365,12 @@ void TestServersAndConfig::exportRoundTrips()
     ServerConfig stdio;
     stdio.name = QStringLiteral("local");
     stdio.command = QStringLiteral("node");
-    stdio.args = {QStringLiteral("a b.js")};
-    config.servers = {http, stdio};
+    stdio.args = { QStringLiteral("a b.js") };
+    config.servers = { http, stdio };
     SessionManager manager;
     manager.setConfig(config);
 
-    for (const json& doc : {manager.exportDocument(), manager.exportVsCode()}) {
+    for (const json& doc : { manager.exportDocument(), manager.exportVsCode() }) {
         Error error;
         const auto back = SessionManager::parseImport(dumpJson(doc), QStringLiteral("export.json"), {}, &error);
         QVERIFY2(back.has_value(), qPrintable(error.message));
@@ -390,6 +399,32 @@ void TestServersAndConfig::aboutShowsTheVersion()
     window.about();
     QVERIFY2(text.contains(QLatin1String(LANYARD_VERSION)), qPrintable(text));
     QVERIFY(text.contains(QLatin1String(LANYARD_GIT_REVISION)));
+}
+
+void TestServersAndConfig::windowStateIsRemembered()
+{
+    const QString path = m_dir.filePath(QStringLiteral("settings.json"));
+    writeAll(path,
+        R"({"servers": [{"name": "a", "url": "http:\/\/127.0.0.1:1\/mcp"}, {"name": "b", "url": "http:\/\/127.0.0.1:2\/mcp"}]})");
+    {
+        SessionManager manager;
+        Error error;
+        QVERIFY(manager.load(path, &error));
+        MainWindow window(&manager);
+        window.show();
+        window.resize(1111, 777);
+        QVERIFY(window.selectServer(QStringLiteral("b")));
+        window.showPage(MainWindow::Page::Activity);
+        window.close(); // saves
+    }
+    SessionManager manager;
+    Error error;
+    QVERIFY(manager.load(path, &error));
+    MainWindow window(&manager);
+    window.restoreSettings();
+    QCOMPARE(window.currentSession()->name(), QStringLiteral("b"));
+    QCOMPARE(window.currentPage(), MainWindow::Page::Activity);
+    QCOMPARE(window.size(), QSize(1111, 777));
 }
 
 QTEST_MAIN(TestServersAndConfig)

@@ -14,7 +14,6 @@
 #include "session/SessionManager.h"
 
 #include <QCheckBox>
-#include <algorithm>
 #include <QComboBox>
 #include <QFile>
 #include <QFileDialog>
@@ -32,6 +31,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
+#include <algorithm>
 
 using namespace lanyard;
 
@@ -95,11 +95,10 @@ void TestToolsPage::init()
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window));
     m_manager->connectAll();
-    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(m_manager->sessions().cbegin(), m_manager->sessions().cend(),
-                                         [](ServerSession* s) {
-                                             return s->state() == ServerSession::State::Connected && !s->isRefreshing();
-                                         }),
-                             15000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::all_of(m_manager->sessions().cbegin(), m_manager->sessions().cend(),
+            [](ServerSession* s) { return s->state() == ServerSession::State::Connected && !s->isRefreshing(); }),
+        15000);
 }
 
 void TestToolsPage::cleanup()
@@ -255,7 +254,8 @@ void TestToolsPage::rawJsonEditorStaysInSyncAndFlagsInvalidJson()
     QVERIFY(toggle->isChecked());
     RawJsonEditor* raw = m_tools->rawEditor();
     QVERIFY(raw->isVisible());
-    QVERIFY2(raw->editor()->toPlainText().contains(QLatin1String("\"from form\"")), qPrintable(raw->editor()->toPlainText()));
+    QVERIFY2(raw->editor()->toPlainText().contains(QLatin1String("\"from form\"")),
+        qPrintable(raw->editor()->toPlainText()));
 
     // Invalid JSON: flagged inline with line and column; no call; cannot go back to the form.
     raw->editor()->setPlainText(QStringLiteral("{\n  \"message\": \"x\"\n  \"count\": 2\n}"));
@@ -318,10 +318,10 @@ void TestToolsPage::progressAndCancelOnTheSlowTool()
     // The server saw notifications/cancelled (its audit log records the cancellation).
     bool recorded = false;
     QTRY_VERIFY_WITH_TIMEOUT((m_lab.run([&recorded](lab::Lab* l) {
-                                  recorded = l->hr()->auditLog().dump().find("cancelled") != std::string::npos;
-                              }),
-                              recorded),
-                             5000);
+        recorded = l->hr()->auditLog().dump().find("cancelled") != std::string::npos;
+    }),
+                                 recorded),
+        5000);
 }
 
 void TestToolsPage::destructiveToolAsksFirst()
@@ -332,8 +332,10 @@ void TestToolsPage::destructiveToolAsksFirst()
     const json schema = hr->tool(QStringLiteral("update_salary")).value("inputSchema", json::object());
     for (const auto& r : schema.value("required", json::array())) {
         const QString name = QString::fromStdString(r.get<std::string>());
-        const QString type = QString::fromStdString(schema["properties"][r.get<std::string>()].value("type", std::string("string")));
-        setField(QLatin1Char('/') + name, type == QLatin1String("string") ? QStringLiteral("E1002") : QStringLiteral("90000"));
+        const QString type
+            = QString::fromStdString(schema["properties"][r.get<std::string>()].value("type", std::string("string")));
+        setField(QLatin1Char('/') + name,
+            type == QLatin1String("string") ? QStringLiteral("E1002") : QStringLiteral("90000"));
     }
     const auto before = hr->history().size();
     bool asked = false;
@@ -377,7 +379,8 @@ void TestToolsPage::tooLargeResultIsTruncatedWithShowAllAndSave()
     ContentView* view = m_tools->resultView();
     auto* note = view->findChild<QLabel*>(QStringLiteral("truncatedNote"));
     QVERIFY(note);
-    QVERIFY2(note->text().contains(QLatin1String("50,000")) || note->text().contains(QLatin1String("50000")), qPrintable(note->text()));
+    QVERIFY2(note->text().contains(QLatin1String("50,000")) || note->text().contains(QLatin1String("50000")),
+        qPrintable(note->text()));
     auto* text = view->findChild<QPlainTextEdit*>(QStringLiteral("textContent"));
     QCOMPARE(text->toPlainText().size(), 50000);
     auto* showAll = view->findChild<QPushButton*>(QStringLiteral("showAllButton"));
@@ -416,7 +419,8 @@ void TestToolsPage::mediaResultRendersEveryContentType()
     view->findChild<QPushButton*>(QStringLiteral("openLinkButton"))->click();
     QCOMPARE(m_window->currentPage(), MainWindow::Page::Resources);
     auto* resources = m_window->findChild<QWidget*>(QStringLiteral("resourcesPage"));
-    QTRY_VERIFY_WITH_TIMEOUT(resources->findChild<QLabel*>(QStringLiteral("resourceUri"))->text() == link->text(), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        resources->findChild<QLabel*>(QStringLiteral("resourceUri"))->text() == link->text(), 5000);
 }
 
 void TestToolsPage::elicitationDialogNamesTheServer()
@@ -429,7 +433,8 @@ void TestToolsPage::elicitationDialogNamesTheServer()
     QVERIFY(dialog->windowTitle().contains(QLatin1String("hr")));
     auto* accept = dialog->findChild<QPushButton*>(QStringLiteral("elicitationAccept"));
     QVERIFY(!accept->isEnabled()); // the start date is required
-    qobject_cast<QLineEdit*>(dialog->form()->control(QStringLiteral("/start_date")))->setText(QStringLiteral("2026-12-21"));
+    qobject_cast<QLineEdit*>(dialog->form()->control(QStringLiteral("/start_date")))
+        ->setText(QStringLiteral("2026-12-21"));
     QWidget* days = dialog->form()->control(QStringLiteral("/days"));
     if (auto* spin = qobject_cast<QSpinBox*>(days))
         spin->setValue(3);
@@ -438,7 +443,8 @@ void TestToolsPage::elicitationDialogNamesTheServer()
     QVERIFY(accept->isEnabled());
     accept->click();
     QTRY_VERIFY_WITH_TIMEOUT(resultShown(), 10000);
-    QVERIFY2(resultText().contains(QLatin1String("Time off requested: 3 day(s) from 2026-12-21")), qPrintable(resultText()));
+    QVERIFY2(
+        resultText().contains(QLatin1String("Time off requested: 3 day(s) from 2026-12-21")), qPrintable(resultText()));
 
     // Declining is an answer too.
     QVERIFY(m_tools->callCurrentTool());
