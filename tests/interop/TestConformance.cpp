@@ -27,7 +27,15 @@ private slots:
     {
         QTest::addColumn<QString>("name");
         const QStringList scenarios = qEnvironmentVariable("LANYARD_CONFORMANCE_SCENARIOS",
-            QStringLiteral("initialize,tools_call,sse-retry,elicitation-sep1034-client-defaults")).split(QLatin1Char(','));
+            QStringLiteral("initialize,tools_call,sse-retry,elicitation-sep1034-client-defaults,"
+                           "auth/metadata-default,auth/metadata-var1,auth/metadata-var2,auth/metadata-var3,"
+                           "auth/basic-cimd,auth/scope-from-www-authenticate,auth/scope-from-scopes-supported,"
+                           "auth/scope-omitted-when-undefined,auth/scope-step-up,auth/scope-retry-limit,"
+                           "auth/token-endpoint-auth-basic,auth/token-endpoint-auth-post,auth/token-endpoint-auth-none,"
+                           "auth/pre-registration,auth/2025-03-26-oauth-metadata-backcompat,"
+                           "auth/2025-03-26-oauth-endpoint-fallback,auth/resource-mismatch,auth/offline-access-scope,"
+                           "auth/offline-access-not-supported,auth/client-credentials-jwt,auth/client-credentials-basic,"
+                           "auth/cross-app-access-complete-flow")).split(QLatin1Char(','));
         for (const auto& s : scenarios)
             QTest::newRow(qPrintable(s)) << s;
     }
