@@ -78,10 +78,14 @@ TokenKey OAuthStrategy::cacheKey() const
 
 bool OAuthStrategy::isEntraServer() const
 {
+    if (auto it = authBlock().find("entra"); it != authBlock().end() && it->is_boolean())
+        return it->get<bool>();
     if (!m_d)
         return false;
+    // Entra's hosts, its multi-tenant issuer template, or its v2 endpoint shape (Entra-compatible IdPs).
     return isEntraHost(m_d->md.authorizationEndpoint) || isEntraHost(m_d->md.tokenEndpoint)
-        || m_d->md.issuer.contains(QLatin1String("{tenantid}"));
+        || m_d->md.issuer.contains(QLatin1String("{tenantid}"))
+        || m_d->md.tokenEndpoint.path().endsWith(QLatin1String("/oauth2/v2.0/token"));
 }
 
 QString OAuthStrategy::resourceParameter() const

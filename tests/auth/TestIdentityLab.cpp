@@ -47,6 +47,7 @@ private slots:
     void tokenExchangeCallsServer();
     void tokenExchangeDiscoversEndpoint();
     void onBehalfOf();
+    void oauthWithEntraAuthorizationServer();
     void entraStrategyCallsServer();
     void refreshAheadOfExpiry();
     void revokedSessionNeedsSignIn();
@@ -323,6 +324,32 @@ void TestIdentityLab::onBehalfOf()
     QVERIFY2(text.contains(QString::fromLatin1(lab::builtin::kAdaOid)), qPrintable(text));
     QVERIFY(text.contains(QString::fromLatin1(lab::builtin::kGatewayAppId))); // azp: the gateway acts
     qunsetenv("LANYARD_TEST_GATEWAY_SECRET");
+}
+
+void TestIdentityLab::oauthWithEntraAuthorizationServer()
+{
+    // A server whose protected-resource metadata names the (Entra-like) IdP: the MCP flow from the
+    // 401, Entra's discovery form, PKCE assumed (visibly), and no `resource` sent to Entra.
+    m_lab->docs->mutableOptions().authorizationServers = {m_lab->lab->authority().toString()};
+    m_lab->docs->mutableOptions().scopesSupported = {QStringLiteral("api://lab-docs/Docs.Read")};
+    ServerConfig s = docsEntra();
+    s.auth.type = QStringLiteral("oauth");
+    s.auth.raw = json{{"type", "oauth"}, {"clientId", ss(m_lab->clientId())}, {"audience", lab::builtin::kDocsAppId}};
+    QSignalSpy notices(m_id.get(), &IdentityManager::noticeRaised);
+    QSignalSpy started(m_id.get(), &IdentityManager::signInStarted);
+    const CallOutcome r = call(s, QStringLiteral("whoami"));
+    QVERIFY2(r.ok, qPrintable(r.error.message + m_browser->failure));
+    QCOMPARE(started.count(), 1); // the UI hears about the browser sign-in
+    bool assumed = false;
+    for (const auto& n : notices)
+        assumed = assumed || n.at(0).toString().contains(QLatin1String("assumed S256"));
+    QVERIFY(assumed);
+    QCOMPARE(m_browser->authorizationUrls.size(), 1);
+    const QUrl url = m_browser->authorizationUrls[0];
+    QVERIFY(authtest::queryValue(url, QStringLiteral("resource")).isEmpty());
+    QCOMPARE(authtest::queryValue(url, QStringLiteral("code_challenge_method")), QStringLiteral("S256"));
+    QVERIFY(authtest::queryValue(url, QStringLiteral("scope")).contains(QLatin1String("api://lab-docs/Docs.Read")));
+    QVERIFY(authtest::queryValue(url, QStringLiteral("scope")).contains(QLatin1String("offline_access")));
 }
 
 void TestIdentityLab::entraStrategyCallsServer()
