@@ -20,15 +20,22 @@ if [ ! -s "$config" ]; then echo "lanyard-lab did not start; its log:"; cat "$wo
 echo "lanyard-lab is running (log: $workdir/lab.log); Lanyard config: $config"
 
 if [ -x "$bin/app/gui/lanyard" ] && { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; }; then
+  echo "Sign in from the app's account button: the lab's sign-in page lists its users (Ada Admin,"
+  echo "Olli User, Chris Newcomer). Then open hr and docs and call whoami; the Identity page shows"
+  echo "which token each server received."
   "$bin/app/gui/lanyard" --config "$config"
 else
   cli="$bin/app/cli/lanyard-cli"
+  # No display, so no browser: the lab's sign-in robot walks the lab's sign-in pages instead.
+  robot="$bin/lab/app/lanyard-lab --sign-in-as ada@lanyardlab.onmicrosoft.com"
   set -x
   "$cli" --config "$config" servers
-  "$cli" --config "$config" tools hr
-  "$cli" --config "$config" call hr whoami
-  "$cli" --config "$config" call docs echo_structured --args '{"message": "hello from the demo"}'
+  "$cli" --config "$config" tools hr --open-with "$robot"
+  "$cli" --config "$config" call hr whoami --open-with "$robot"
+  "$cli" --config "$config" token hr --open-with "$robot"
+  "$cli" --config "$config" call docs whoami --open-with "$robot"
   set +x
-  echo "No display (or no GUI build): showed the CLI instead. Press Ctrl-C to stop the lab."
+  echo "No display (or no GUI build): showed the CLI instead. Each call signed in again because"
+  echo "without a keychain the sign-in lives only as long as the process. Press Ctrl-C to stop the lab."
   wait $lab
 fi

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "Lab.h"
 
+#include "sts/IdentityLab.h"
+#include "sts/JwtValidator.h"
 #include "util/Logging.h"
 
 #include <QDir>
@@ -29,11 +31,16 @@ bool Lab::start(const LabOptions& options, QString* error)
     if (isRunning())
         return true;
     m_options = options;
-    if (options.basePort != 0 && int(options.basePort) + 2 > 65535) {
+    const int portsNeeded = options.identity ? 5 : 3;
+    if (options.basePort != 0 && int(options.basePort) + portsNeeded - 1 > 65535) {
         if (error)
-            *error = tr("The base port %1 is too high: the lab needs three ports from it.").arg(options.basePort);
+            *error = tr("The base port %1 is too high: the lab needs %2 ports from it.")
+                         .arg(options.basePort)
+                         .arg(portsNeeded);
         return false;
     }
+    if (options.identity && !startIdentity(error))
+        return false;
     const QStringList names = serverNames();
     for (int i = 0; i < names.size(); ++i) {
         Entry e;
@@ -62,6 +69,8 @@ bool Lab::start(const LabOptions& options, QString* error)
             stop();
             return false;
         }
+        if (m_identity)
+            protect(e);
         m_servers.push_back(std::move(e));
     }
     for (const auto& e : m_servers)
@@ -78,6 +87,101 @@ void Lab::stop()
         e.http.reset();
     }
     m_servers.clear();
+    if (m_identity) {
+        m_identity->stop();
+        m_identity.reset();
+    }
+}
+
+bool Lab::startIdentity(QString* error)
+{
+    m_identity = std::make_unique<IdentityLab>(m_options.scenario ? *m_options.scenario : Scenario::builtIn());
+    const quint16 idpPort = m_options.basePort == 0 ? 0 : quint16(m_options.basePort + 3);
+    const quint16 stsPort = m_options.basePort == 0 ? 0 : quint16(m_options.basePort + 4);
+    QString why;
+    if (!m_identity->start(idpPort, stsPort, &why)) {
+        if (error)
+            *error = why;
+        m_identity.reset();
+        return false;
+    }
+    qCInfo(lcLab).noquote() << "[identity] provider" << m_identity->authority().toString() << "token service"
+                            << m_identity->tokenServiceIssuer();
+    return true;
+}
+
+QString Lab::protection(const QString& name) const
+{
+    if (!m_identity)
+        return QStringLiteral("none");
+    if (name == QLatin1String("hr"))
+        return QStringLiteral("token-service");
+    if (name == QLatin1String("docs"))
+        return QStringLiteral("entra");
+    return QStringLiteral("none");
+}
+
+namespace {
+
+AuthHook validatingHook(JwtValidator* validator)
+{
+    return [validator](const Request& request) {
+        const JwtValidation result = validator->validateCached(request.header("Authorization"));
+        if (result.ok)
+            return AuthDecision::allow(result.claims);
+        AuthDecision denial
+            = AuthDecision::deny(result.status, result.error.toUtf8(), result.errorDescription.toUtf8());
+        denial.wwwAuthenticate = result.wwwAuthenticate;
+        return denial;
+    };
+}
+
+QStringList toStringList(const json& array)
+{
+    QStringList out;
+    if (array.is_array()) {
+        for (const json& item : array) {
+            if (item.is_string())
+                out << QString::fromStdString(item.get<std::string>());
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+// Puts a started server behind the identity lab: its metadata names the authorization server that
+// issues its tokens, and every request to its endpoint must carry one issued for it.
+void Lab::protect(Entry& entry)
+{
+    const QString how = protection(entry.name);
+    if (how == QLatin1String("none"))
+        return;
+    McpServer& server = *entry.server;
+    const QString resource = server.endpointUrl().toString();
+    const QString metadataUrl = server.resourceMetadataUrl().toString();
+    JwtValidatorConfig config;
+    json metadata;
+    if (how == QLatin1String("token-service")) {
+        if (!m_identity->registerServer(entry.name, resource)) {
+            qCWarning(lcLab).noquote() << "[identity] the scenario has no token-service server" << entry.name
+                                       << "- it stays open";
+            return;
+        }
+        config = m_identity->tokenServiceValidatorConfig(resource, metadataUrl);
+        metadata = m_identity->protectedResourceMetadata(resource, entry.name, true);
+    } else {
+        const QString app = QStringLiteral("lab-") + entry.name;
+        m_identity->registerServer(entry.name, resource); // the token service may issue for it too
+        config = m_identity->entraValidatorConfig(app, metadataUrl);
+        metadata = m_identity->protectedResourceMetadata(resource, app, false);
+        server.mutableOptions().scopePrefix = QStringLiteral("api://%1/").arg(app);
+    }
+    server.mutableOptions().authorizationServers = toStringList(metadata.value("authorization_servers", json()));
+    server.mutableOptions().scopesSupported = toStringList(metadata.value("scopes_supported", json()));
+    auto* validator = new JwtValidator(config, &server);
+    validator->prefetchKeys();
+    server.setAuthHook(validatingHook(validator));
 }
 
 const Lab::Entry* Lab::find(const QString& name) const
@@ -136,11 +240,45 @@ json Lab::lanyardConfig() const
     for (const auto& e : m_servers) {
         json auth = m_options.authConfigFor ? m_options.authConfigFor(e.name) : json();
         if (!auth.is_object())
-            auth = { { "type", "none" } };
+            auth = defaultAuthConfig(e.name);
         servers.push_back({ { "name", e.name.toStdString() },
             { "url", e.server->endpointUrl().toString().toStdString() }, { "auth", auth } });
     }
-    return { { "servers", servers } };
+    json config { { "servers", servers } };
+    if (m_identity) {
+        // The lab's Lanyard app registration at the lab tenant, exactly as for a real tenant.
+        config["identity"] = { { "authority", m_identity->authority().toString().toStdString() },
+            { "clientId", m_identity->lanyardClientId().toStdString() } };
+    }
+    return config;
+}
+
+json Lab::defaultAuthConfig(const QString& name) const
+{
+    const QString how = protection(name);
+    if (how == QLatin1String("token-service")) {
+        // RFC 8693 at the token service, found through the server's RFC 9728 metadata (no
+        // tokenEndpoint on purpose: the demo shows the discovery). The subject token is an Entra
+        // access token for the token service's app.
+        const TokenServiceServer* server = m_identity->scenario().findServer(name);
+        json scopes = json::array();
+        if (server && !server->scopes.isEmpty())
+            scopes.push_back(server->scopes.first().toStdString());
+        return { { "type", "token-exchange" }, { "subjectScopes", { m_identity->tokenServiceScope().toStdString() } },
+            { "scopes", scopes } };
+    }
+    if (how == QLatin1String("entra")) {
+        const LabApp* app = m_identity->scenario().findApp(QStringLiteral("lab-") + name);
+        if (app) {
+            const QString base
+                = app->identifierUris.isEmpty() ? QStringLiteral("api://") + app->appId : app->identifierUris.first();
+            json scopes = json::array();
+            if (!app->scopes.isEmpty())
+                scopes.push_back((base + QLatin1Char('/') + app->scopes.first()).toStdString());
+            return { { "type", "entra" }, { "scopes", scopes }, { "audience", app->appId.toStdString() } };
+        }
+    }
+    return { { "type", "none" } };
 }
 
 bool Lab::writeConfig(const QString& path, QString* error) const

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "http/HttpServer.h"
+#include "idp/Scenario.h"
 #include "mcp/DemoServers.h"
 #include "mcp/McpServer.h"
 #include "util/Json.h"
@@ -13,6 +14,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace lanyard::lab {
@@ -27,8 +29,16 @@ struct LabOptions
     // (server.setAuthHook), metadata (server.mutableOptions().authorizationServers, scopesSupported,
     // scopePrefix, resource), extra tools, ...
     std::function<void(const QString& name, McpServer& server)> configureServer;
-    // The `auth` block written into the generated Lanyard config per server. Default {"type":"none"}.
+    // The `auth` block written into the generated Lanyard config per server. Default {"type":"none"},
+    // or with `identity` the block that fits how the server is protected (see Lab::start).
     std::function<json(const QString& name)> authConfigFor;
+
+    // Also start the identity lab (Entra-like IdP + RFC 8693 token service) and protect hr and docs
+    // with it: hr takes only token-service tokens issued for it, docs only IdP (Entra) tokens for
+    // its app. bench stays open (it is the benchmark target). The IdP listens on basePort + 3, the
+    // token service on basePort + 4 (free ports when basePort is 0).
+    bool identity = false;
+    std::optional<Scenario> scenario; // default Scenario::builtIn()
 };
 
 struct LabEndpoint
@@ -40,6 +50,8 @@ struct LabEndpoint
 
 // The whole lab in one object: the demo MCP servers, each on its own loopback port.
 // Tests: `Lab lab; QVERIFY(lab.start({}, &error)); ... lab.url("hr") ...` — stop() or destruction ends it.
+class IdentityLab;
+
 class Lab : public QObject
 {
     Q_OBJECT
@@ -59,8 +71,13 @@ public:
     HrDemoServer* hr() const;
     DocsDemoServer* docs() const;
     BenchDemoServer* bench() const;
+    // The identity lab when started with LabOptions::identity, else null.
+    IdentityLab* identity() const { return m_identity.get(); }
+    // How a server is protected: "token-service", "entra" or "none".
+    QString protection(const QString& name) const;
 
-    // {"servers":[{"name":"hr","url":"http://127.0.0.1:P/mcp","auth":{"type":"none"}}, ...]}
+    // {"servers":[{"name":"hr","url":"http://127.0.0.1:P/mcp","auth":{"type":"none"}}, ...]}, plus
+    // "identity" (authority, clientId) and each server's strategy when the identity lab runs.
     json lanyardConfig() const;
     bool writeConfig(const QString& path, QString* error = nullptr) const;
 
@@ -72,8 +89,12 @@ private:
         std::unique_ptr<McpServer> server;
     };
     std::vector<Entry> m_servers;
+    std::unique_ptr<IdentityLab> m_identity;
     LabOptions m_options;
     const Entry* find(const QString& name) const;
+    bool startIdentity(QString* error);
+    json defaultAuthConfig(const QString& name) const;
+    void protect(Entry& entry);
 };
 
 } // namespace lanyard::lab

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "Lab.h"
+#include "idp/Scenario.h"
 
 #include "lanyard/Version.h"
 #include "util/Json.h"
@@ -66,6 +67,7 @@ private slots:
     void versionAndHelp();
     void badArguments_data();
     void badArguments();
+    void noIdentityAndPrintScenario();
 };
 
 void TestLabApp::inProcessLab()
@@ -179,11 +181,22 @@ void TestLabApp::startsPrintsAndStopsOnSigterm()
     const auto cfg = parseJson(file.readAll());
     QVERIFY(cfg.has_value());
     QCOMPARE((*cfg)["servers"].size(), size_t(3));
+    // The config carries the identity lab: hr by token exchange, docs with an Entra token for its
+    // own app, bench open.
+    QVERIFY(out.contains("identity authority http://127.0.0.1:"));
+    QVERIFY(out.contains("user ada@lanyardlab.onmicrosoft.com (Ada Admin)"));
+    QCOMPARE((*cfg)["identity"]["clientId"], lab::builtin::kLanyardClientId);
+    QVERIFY(QString::fromStdString((*cfg)["identity"]["authority"].get<std::string>())
+                .endsWith(QStringLiteral("/%1/v2.0").arg(QString::fromLatin1(lab::builtin::kTenantId))));
+    const QMap<QString, QString> expectedAuth { { QStringLiteral("hr"), QStringLiteral("token-exchange") },
+        { QStringLiteral("docs"), QStringLiteral("entra") }, { QStringLiteral("bench"), QStringLiteral("none") } };
     for (const auto& server : (*cfg)["servers"]) {
         const QString name = QString::fromStdString(server["name"].get<std::string>());
         QCOMPARE(QUrl(QString::fromStdString(server["url"].get<std::string>())), s.endpoints.value(name));
-        QCOMPARE(server["auth"]["type"], "none");
+        QCOMPARE(QString::fromStdString(server["auth"]["type"].get<std::string>()), expectedAuth.value(name));
     }
+    QCOMPARE((*cfg)["servers"][0]["auth"]["subjectScopes"][0], "api://lanyard-lab-sts/.default");
+    QCOMPARE((*cfg)["servers"][1]["auth"]["audience"], lab::builtin::kDocsAppId);
 
     // The running servers answer; the bench has the requested tools (+ whoami).
     QNetworkAccessManager nam;
@@ -208,6 +221,28 @@ void TestLabApp::startsPrintsAndStopsOnSigterm()
     QVERIFY(tools.has_value());
     QCOMPARE((*tools)["result"]["tools"].size(), size_t(13));
 
+    // hr and docs refuse a caller without a token, pointing at their metadata (RFC 9728), which
+    // names the authorization server that issues their tokens.
+    for (const QString& name : { QStringLiteral("hr"), QStringLiteral("docs") }) {
+        QNetworkReply* refused = post(s.endpoints.value(name),
+            R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})");
+        QCOMPARE(refused->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 401);
+        const QByteArray challenge = refused->rawHeader("WWW-Authenticate");
+        QVERIFY2(challenge.startsWith("Bearer ") && challenge.contains("resource_metadata=\""), challenge.constData());
+        const QUrl metadataUrl(
+            QString::fromUtf8(challenge.mid(challenge.indexOf("resource_metadata=\"") + 19).split('"').first()));
+        QNetworkReply* metadata = nam.get(QNetworkRequest(metadataUrl));
+        QVERIFY(QTest::qWaitFor([metadata] { return metadata->isFinished(); }, 10000));
+        metadata->deleteLater();
+        const auto doc = parseJson(metadata->readAll());
+        QVERIFY(doc.has_value());
+        const QString as = QString::fromStdString((*doc)["authorization_servers"][0].get<std::string>());
+        if (name == QLatin1String("hr"))
+            QVERIFY2(!as.contains(QLatin1String("/v2.0")), qPrintable(as)); // the token service
+        else
+            QVERIFY2(as.endsWith(QLatin1String("/v2.0")), qPrintable(as)); // the Entra-like IdP
+    }
+
     process.terminate(); // SIGTERM
     QVERIFY(process.waitForFinished(10000));
     QCOMPARE(process.exitStatus(), QProcess::NormalExit);
@@ -226,7 +261,12 @@ void TestLabApp::sigintAndTemporaryConfig()
     const QString scenario = dir.filePath(QStringLiteral("scenario.json"));
     QFile f(scenario);
     QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(R"({"name": "placeholder"})");
+    json doc = Scenario::builtIn().toJson();
+    for (json& user : doc["users"]) {
+        if (user["username"] == "olli@lanyardlab.onmicrosoft.com")
+            user["name"] = "Olli From The File";
+    }
+    f.write(dumpJson(doc, 2));
     f.close();
 
     process.start(
@@ -236,6 +276,7 @@ void TestLabApp::sigintAndTemporaryConfig()
     const Started s = readStartup(process, out);
     QVERIFY2(s.ready, out.constData());
     QVERIFY(out.contains("scenario "));
+    QVERIFY2(out.contains("user olli@lanyardlab.onmicrosoft.com (Olli From The File)"), out.constData()); // applied
     QVERIFY(!s.configPath.isEmpty());
     QVERIFY(QFile::exists(s.configPath));
     ::kill(pid_t(process.processId()), SIGINT);
@@ -259,7 +300,8 @@ void TestLabApp::versionAndHelp()
     QVERIFY(process.waitForFinished(10000));
     QCOMPARE(process.exitCode(), 0);
     const QByteArray help = process.readAllStandardOutput();
-    for (const char* option : { "--port", "--config-out", "--scenario", "--latency", "--tools" })
+    for (const char* option : { "--port", "--config-out", "--scenario", "--latency", "--tools", "--no-identity",
+             "--print-scenario", "--sign-in-as", "--mfa", "--consent" })
         QVERIFY2(help.contains(option), option);
 }
 
@@ -272,18 +314,63 @@ void TestLabApp::badArguments_data()
     QTest::newRow("missing scenario") << QStringList { QStringLiteral("--scenario"),
         QStringLiteral("/nonexistent/x.json") };
     QTest::newRow("stray argument") << QStringList { QStringLiteral("extra") };
+    QTest::newRow("scenario not usable") << QStringList { QStringLiteral("--scenario"),
+        QStringLiteral(":placeholder") };
+    QTest::newRow("scenario not JSON") << QStringList { QStringLiteral("--scenario"), QStringLiteral(":notjson") };
+    QTest::newRow("scenario without identity") << QStringList { QStringLiteral("--no-identity"),
+        QStringLiteral("--scenario"), QStringLiteral(":placeholder") };
 }
 
 void TestLabApp::badArguments()
 {
     QFETCH(QStringList, args);
+    QTemporaryDir dir;
+    for (QString& a : args) { // ":name" = a scenario file written here
+        if (a == QLatin1String(":placeholder") || a == QLatin1String(":notjson")) {
+            const QString path = dir.filePath(a.mid(1) + QStringLiteral(".json"));
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(a == QLatin1String(":placeholder") ? R"({"name": "placeholder"})" : "{ nope");
+            a = path;
+        }
+    }
     QProcess process;
     process.start(labExecutable(), args);
     QVERIFY(process.waitForFinished(10000));
     QCOMPARE(process.exitStatus(), QProcess::NormalExit);
     QCOMPARE(process.exitCode(), 2);
-    QVERIFY(process.readAllStandardError().contains("lanyard-lab:"));
+    const QByteArray err = process.readAllStandardError();
+    QVERIFY2(err.contains("lanyard-lab:"), err.constData());
+    if (args.contains(QStringLiteral("--scenario")))
+        QVERIFY2(err.contains("scenario"), err.constData()); // names the problem
     QVERIFY(!process.readAllStandardOutput().contains("ready"));
+}
+
+void TestLabApp::noIdentityAndPrintScenario()
+{
+    QProcess process;
+    process.start(labExecutable(), { QStringLiteral("--print-scenario") });
+    QVERIFY(process.waitForFinished(10000));
+    QCOMPARE(process.exitCode(), 0);
+    const auto scenario = parseJson(process.readAllStandardOutput());
+    QVERIFY(scenario.has_value());
+    QVERIFY(Scenario::fromJson(*scenario).has_value()); // what it prints loads again
+
+    process.start(labExecutable(), { QStringLiteral("--no-identity"), QStringLiteral("--tools"), QStringLiteral("1") });
+    QVERIFY(process.waitForStarted(5000));
+    QByteArray out;
+    const Started s = readStartup(process, out);
+    QVERIFY2(s.ready, out.constData());
+    QVERIFY(!out.contains("identity "));
+    QFile file(s.configPath);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const auto cfg = parseJson(file.readAll());
+    QVERIFY(cfg.has_value() && !cfg->contains("identity"));
+    for (const auto& server : (*cfg)["servers"])
+        QCOMPARE(server["auth"]["type"], "none");
+    process.terminate();
+    QVERIFY(process.waitForFinished(10000));
+    QCOMPARE(process.exitCode(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestLabApp)
