@@ -6,6 +6,7 @@
 #include "auth/KeySets.h"
 #include "auth/Lifecycle.h"
 #include "auth/SignIn.h"
+#include "auth/Strategies.h"
 #include "auth/TokenEndpoint.h"
 #include "crypto/Jwt.h"
 #include "util/Clock.h"
@@ -15,10 +16,13 @@
 #include <QRegularExpression>
 #include <QStandardPaths>
 
+#include <algorithm>
+
 namespace lanyard::auth {
 
 namespace {
-const QStringList kOidcScopes = {QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("offline_access")};
+const QStringList kOidcScopes
+    = { QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("offline_access") };
 
 bool readStringList(const json& j, const char* key, QStringList* out, Error* error)
 {
@@ -30,13 +34,15 @@ bool readStringList(const json& j, const char* key, QStringList* out, Error* err
         return true;
     }
     if (!it->is_array()) {
-        *error = Error(Error::Kind::Config, QObject::tr("identity.%1 must be a list of strings").arg(QLatin1String(key)));
+        *error
+            = Error(Error::Kind::Config, QObject::tr("identity.%1 must be a list of strings").arg(QLatin1String(key)));
         return false;
     }
     out->clear();
     for (const auto& v : *it) {
         if (!v.is_string()) {
-            *error = Error(Error::Kind::Config, QObject::tr("identity.%1 must be a list of strings").arg(QLatin1String(key)));
+            *error = Error(
+                Error::Kind::Config, QObject::tr("identity.%1 must be a list of strings").arg(QLatin1String(key)));
             return false;
         }
         out->append(QString::fromStdString(v.get<std::string>()));
@@ -47,7 +53,10 @@ bool readStringList(const json& j, const char* key, QStringList* out, Error* err
 int readInt(const json& j, const char* key, int fallback)
 {
     auto it = j.find(key);
-    return it != j.end() && it->is_number() ? static_cast<int>(it->get<double>()) : fallback;
+    if (it == j.end() || !it->is_number())
+        return fallback;
+    // Clamped first: converting a double outside int's range is undefined behaviour (fuzz finding).
+    return static_cast<int>(std::clamp(it->get<double>(), -1.0e9, 1.0e9));
 }
 } // namespace
 
@@ -68,11 +77,12 @@ std::optional<IdentitySettings> IdentitySettings::fromJson(const json& j, Error*
     s.loopback.path = qs(j, "redirectPath", s.loopback.path);
     const int port = readInt(j, "redirectPort", 0);
     if (port < 0 || port > 65535) {
-        *error = Error(Error::Kind::Config, QObject::tr("identity.redirectPort must be 0 (any free port) or a port number"));
+        *error = Error(
+            Error::Kind::Config, QObject::tr("identity.redirectPort must be 0 (any free port) or a port number"));
         return std::nullopt;
     }
     s.loopback.port = static_cast<quint16>(port);
-    s.loopback.timeoutMs = readInt(j, "signInTimeoutSeconds", 300) * 1000;
+    s.loopback.timeoutMs = std::clamp(readInt(j, "signInTimeoutSeconds", 300), -1000000, 1000000) * 1000;
     s.refreshLeadSecs = readInt(j, "refreshLeadSeconds", 60);
     s.clockSkewSecs = readInt(j, "clockSkewSeconds", 300);
     s.store = qs(j, "store", s.store);
@@ -86,13 +96,15 @@ std::optional<IdentitySettings> IdentitySettings::fromJson(const json& j, Error*
         *error = Error(Error::Kind::Config, QObject::tr("identity.redirectHost must be 127.0.0.1 or localhost"));
         return std::nullopt;
     }
-    if (s.store != QLatin1String("keychain") && s.store != QLatin1String("memory") && s.store != QLatin1String("file")) {
+    if (s.store != QLatin1String("keychain") && s.store != QLatin1String("memory")
+        && s.store != QLatin1String("file")) {
         *error = Error(Error::Kind::Config, QObject::tr("identity.store must be \"keychain\", \"memory\" or \"file\""));
         return std::nullopt;
     }
     static const QRegularExpression profileRe(QStringLiteral("^[A-Za-z0-9._-]{1,64}$"));
     if (!profileRe.match(s.profile).hasMatch()) {
-        *error = Error(Error::Kind::Config, QObject::tr("identity.profile may use letters, digits, '.', '_' and '-' only"));
+        *error = Error(
+            Error::Kind::Config, QObject::tr("identity.profile may use letters, digits, '.', '_' and '-' only"));
         return std::nullopt;
     }
     if (!s.authority.isEmpty()) {
@@ -124,18 +136,10 @@ QString Account::subjectKey() const
 
 QByteArray Account::serialize() const
 {
-    json j{{"v", 1},
-           {"issuer", ss(issuer)},
-           {"tenantId", ss(tenantId)},
-           {"objectId", ss(objectId)},
-           {"subject", ss(subject)},
-           {"username", ss(username)},
-           {"name", ss(name)},
-           {"clientId", ss(clientId)},
-           {"authority", ss(authority)},
-           {"signedInAt", signedInAt.toSecsSinceEpoch()},
-           {"refresh_token", ss(refreshToken.revealString())},
-           {"id_token", ss(idToken.revealString())}};
+    json j { { "v", 1 }, { "issuer", ss(issuer) }, { "tenantId", ss(tenantId) }, { "objectId", ss(objectId) },
+        { "subject", ss(subject) }, { "username", ss(username) }, { "name", ss(name) }, { "clientId", ss(clientId) },
+        { "authority", ss(authority) }, { "signedInAt", signedInAt.toSecsSinceEpoch() },
+        { "refresh_token", ss(refreshToken.revealString()) }, { "id_token", ss(idToken.revealString()) } };
     return dumpJson(j);
 }
 
@@ -173,13 +177,13 @@ struct IdentityManager::RefreshJob
 };
 
 IdentityManager::IdentityManager(QObject* parent)
-    : QObject(parent),
-      m_clock(Clock::system()),
-      m_http(new HttpClient(nullptr, this)),
-      m_keys(new KeySetRegistry(m_http, m_clock, this)),
-      m_lifecycle(new LifecycleLog(m_clock, this)),
-      m_cache(m_clock),
-      m_launcher(browser::system())
+    : QObject(parent)
+    , m_clock(Clock::system())
+    , m_http(new HttpClient(nullptr, this))
+    , m_keys(new KeySetRegistry(m_http, m_clock, this))
+    , m_lifecycle(new LifecycleLog(m_clock, this))
+    , m_cache(m_clock)
+    , m_launcher(browser::system())
 {
 }
 
@@ -284,11 +288,14 @@ void IdentityManager::registerStoreKey(const QString& key)
     // Remember it in the store too, so that a later run's sign-out finds it.
     ensureStore();
     QStringList keys = m_extraStoreKeys;
-    m_store->read(storeKey(QStringLiteral("index")), [this, keys](const std::optional<QByteArray>& value, const Error&) {
-        QStringList all = value ? QString::fromUtf8(*value).split(QLatin1Char('\n'), Qt::SkipEmptyParts) : QStringList();
-        all = unionScopes(all, keys);
-        m_store->write(storeKey(QStringLiteral("index")), all.join(QLatin1Char('\n')).toUtf8(), [](const Error&) {});
-    });
+    m_store->read(
+        storeKey(QStringLiteral("index")), [this, keys](const std::optional<QByteArray>& value, const Error&) {
+            QStringList all
+                = value ? QString::fromUtf8(*value).split(QLatin1Char('\n'), Qt::SkipEmptyParts) : QStringList();
+            all = unionScopes(all, keys);
+            m_store->write(
+                storeKey(QStringLiteral("index")), all.join(QLatin1Char('\n')).toUtf8(), [](const Error&) {});
+        });
 }
 
 QStringList IdentityManager::requestScopes(const QStringList& resourceScopes) const
@@ -321,9 +328,10 @@ void IdentityManager::metadata(QObject* context, std::function<void(const AuthSe
             done(m, e);
     };
     if (!isConfigured()) {
-        guarded({}, Error(Error::Kind::Config,
-                          tr("No sign-in is configured. Add an \"identity\" block with \"authority\" and \"clientId\" to the "
-                             "configuration (see docs/identity.md).")));
+        guarded({},
+            Error(Error::Kind::Config,
+                tr("No sign-in is configured. Add an \"identity\" block with \"authority\" and \"clientId\" to the "
+                   "configuration (see docs/identity.md).")));
         return;
     }
     if (m_metadata) {
@@ -359,17 +367,17 @@ void IdentityManager::metadata(QObject* context, std::function<void(const AuthSe
             const auto oauth = parseOAuthError(r.body);
             error = oauth ? describeOAuthError(*oauth, r.status, tr("Reading the identity provider's configuration"))
                           : Error(Error::Kind::Auth,
-                                  tr("The identity provider's configuration at %1 answered HTTP %2. Check "
-                                     "identity.authority.")
-                                      .arg(url.toString())
-                                      .arg(r.status));
+                              tr("The identity provider's configuration at %1 answered HTTP %2. Check "
+                                 "identity.authority.")
+                                  .arg(url.toString())
+                                  .arg(r.status));
         } else {
             QString problem;
             const auto parsed = parseJson(r.body, &problem);
             md = parsed ? AuthServerMetadata::fromJson(*parsed, url, &problem) : std::nullopt;
             if (!md) {
-                error = Error(Error::Kind::Protocol, tr("The identity provider's configuration at %1 is not usable: %2")
-                                                         .arg(url.toString(), problem));
+                error = Error(Error::Kind::Protocol,
+                    tr("The identity provider's configuration at %1 is not usable: %2").arg(url.toString(), problem));
             } else {
                 // The issuer must belong to the authority asked (Entra: the tenant, or the {tenantid} template).
                 const QString base = authority.base.toString(QUrl::StripTrailingSlash);
@@ -381,24 +389,25 @@ void IdentityManager::metadata(QObject* context, std::function<void(const AuthSe
                     if (authority.kind == EntraAuthority::TenantKind::Guid)
                         ok = t.compare(authority.tenant, Qt::CaseInsensitive) == 0;
                     else if (authority.isMultiTenant())
-                        ok = t == QLatin1String("{tenantid}") || isGuid(t) || t == QLatin1String("9188040d-6c67-4c5b-b112-36a304b66dad");
+                        ok = t == QLatin1String("{tenantid}") || isGuid(t)
+                            || t == QLatin1String("9188040d-6c67-4c5b-b112-36a304b66dad");
                     else
                         ok = isGuid(t);
                 }
                 if (!ok && !issuerMatches(md->issuer, authority.authorityUrl())) {
                     error = Error(Error::Kind::Auth,
-                                  tr("The identity provider's configuration names the issuer %1, which does not belong to "
-                                     "the authority %2. Lanyard does not sign in there; check identity.authority.")
-                                      .arg(md->issuer.left(200), m_settings.authority));
+                        tr("The identity provider's configuration names the issuer %1, which does not belong to "
+                           "the authority %2. Lanyard does not sign in there; check identity.authority.")
+                            .arg(md->issuer.left(200), m_settings.authority));
                     md.reset();
                 }
             }
             if (md && !md->codeChallengeMethodsGiven) {
                 if (!m_settings.assumeS256) {
                     error = Error(Error::Kind::Auth,
-                                  tr("The identity provider does not say that it supports PKCE (no "
-                                     "code_challenge_methods_supported), and identity.assumeS256 is false, so Lanyard "
-                                     "does not sign in."));
+                        tr("The identity provider does not say that it supports PKCE (no "
+                           "code_challenge_methods_supported), and identity.assumeS256 is false, so Lanyard "
+                           "does not sign in."));
                     md.reset();
                 } else if (!m_pkceNoticeGiven) {
                     m_pkceNoticeGiven = true;
@@ -409,8 +418,9 @@ void IdentityManager::metadata(QObject* context, std::function<void(const AuthSe
                     emit noticeRaised(notice);
                 }
             } else if (md && !md->listsS256()) {
-                error = Error(Error::Kind::Auth, tr("The identity provider does not support PKCE with S256, which Lanyard "
-                                                    "requires."));
+                error = Error(Error::Kind::Auth,
+                    tr("The identity provider does not support PKCE with S256, which Lanyard "
+                       "requires."));
                 md.reset();
             }
         }
@@ -440,23 +450,24 @@ void IdentityManager::loadAccount(QObject* context, DoneCallback done)
     m_loading = true;
     ensureStore();
     const int generation = m_generation;
-    m_store->read(storeKey(QStringLiteral("account")), [this, generation](const std::optional<QByteArray>& value, const Error& error) {
-        if (generation != m_generation)
-            return;
-        m_loading = false;
-        m_accountLoaded = true;
-        if (value) {
-            if (auto a = Account::deserialize(*value); a && a->clientId == m_settings.clientId
-                                                        && a->authority == m_settings.authority) {
-                m_account = *a;
-                qCInfo(lcAuth).noquote() << "signed-in account loaded from" << m_store->describe();
+    m_store->read(storeKey(QStringLiteral("account")),
+        [this, generation](const std::optional<QByteArray>& value, const Error& error) {
+            if (generation != m_generation)
+                return;
+            m_loading = false;
+            m_accountLoaded = true;
+            if (value) {
+                if (auto a = Account::deserialize(*value);
+                    a && a->clientId == m_settings.clientId && a->authority == m_settings.authority) {
+                    m_account = *a;
+                    qCInfo(lcAuth).noquote() << "signed-in account loaded from" << m_store->describe();
+                }
             }
-        }
-        auto waiters = std::move(m_loadWaiters);
-        m_loadWaiters.clear();
-        for (auto& w : waiters)
-            w(error);
-    });
+            auto waiters = std::move(m_loadWaiters);
+            m_loadWaiters.clear();
+            for (auto& w : waiters)
+                w(error);
+        });
 }
 
 void IdentityManager::saveAccount(DoneCallback done)
@@ -469,8 +480,8 @@ void IdentityManager::saveAccount(DoneCallback done)
     m_store->write(storeKey(QStringLiteral("account")), m_account.serialize(), std::move(done));
 }
 
-void IdentityManager::validateIdToken(const QByteArray& token, bool checkLifetime,
-                                      std::function<void(const json&, const Error&, bool)> done)
+void IdentityManager::validateIdToken(
+    const QByteArray& token, bool checkLifetime, std::function<void(const json&, const Error&, bool)> done)
 {
     metadata(this, [this, token, checkLifetime, done](const AuthServerMetadata& md, const Error& error) {
         if (error.isError()) {
@@ -478,21 +489,22 @@ void IdentityManager::validateIdToken(const QByteArray& token, bool checkLifetim
             return;
         }
         crypto::VerifyOptions vo;
-        vo.algorithms = {QStringLiteral("RS256"), QStringLiteral("ES256"), QStringLiteral("PS256")};
-        vo.issuers = {md.issuer};
-        vo.audiences = {m_settings.clientId};
+        vo.algorithms = { QStringLiteral("RS256"), QStringLiteral("ES256"), QStringLiteral("PS256") };
+        vo.issuers = { md.issuer };
+        vo.audiences = { m_settings.clientId };
         vo.leewaySecs = m_settings.clockSkewSecs;
         vo.clock = m_clock;
         vo.validateLifetime = checkLifetime;
-        vo.requiredClaims = {QStringLiteral("sub")};
+        vo.requiredClaims = { QStringLiteral("sub") };
         m_keys->verify(md.jwksUri, token, vo, this, [done](const crypto::VerifyResult& r, const Error& e) {
             if (e.isError()) {
                 done({}, e, false);
                 return;
             }
             if (!r.ok) {
-                done(r.claims, Error(Error::Kind::Auth, tr("The ID token did not pass Lanyard's checks: %1").arg(r.message)),
-                     r.failure == crypto::VerifyFailure::Expired);
+                done(r.claims,
+                    Error(Error::Kind::Auth, tr("The ID token did not pass Lanyard's checks: %1").arg(r.message)),
+                    r.failure == crypto::VerifyFailure::Expired);
                 return;
             }
             done(r.claims, Error(), false);
@@ -523,7 +535,7 @@ void IdentityManager::adoptSignIn(const SignInResult& result, const QString& ser
     saveAccount([this](const Error& e) {
         if (e.isError()) {
             m_lifecycle->notice(QString(), QStringLiteral("storage"),
-                                tr("The sign-in could not be stored (%1); it lasts until Lanyard exits.").arg(e.message));
+                tr("The sign-in could not be stored (%1); it lasts until Lanyard exits.").arg(e.message));
         }
     });
 
@@ -550,14 +562,14 @@ void IdentityManager::adoptSignIn(const SignInResult& result, const QString& ser
     e.fingerprint = token->fingerprint();
     e.message = tr("Signed in as %1 (%2) at %3").arg(a.username, a.name, QUrl(a.issuer).host());
     e.claims = json::object();
-    for (const char* k : {"iss", "aud", "sub", "oid", "tid", "name", "preferred_username", "exp", "iat", "ver"}) {
+    for (const char* k : { "iss", "aud", "sub", "oid", "tid", "name", "preferred_username", "exp", "iat", "ver" }) {
         if (c.contains(k))
             e.claims[k] = c[k];
     }
-    e.exchanges = {result.tokenExchange};
+    e.exchanges = { result.tokenExchange };
     m_lifecycle->add(e);
     m_lifecycle->addToken(LifecycleEvent::Kind::TokenIssued, server, *token,
-                          tr("Access token for %1 issued at sign-in").arg(token->audience));
+        tr("Access token for %1 issued at sign-in").arg(token->audience));
     emit signedIn(a.username);
 }
 
@@ -579,7 +591,8 @@ void IdentityManager::signIn(const SignInRequest& request, QObject* context, Don
             done(e);
     };
     if (m_signInActive) {
-        guarded(Error(Error::Kind::Auth, tr("A sign-in is already waiting in the browser. Finish or cancel it first.")));
+        guarded(
+            Error(Error::Kind::Auth, tr("A sign-in is already waiting in the browser. Finish or cancel it first.")));
         return;
     }
     m_signInActive = true;
@@ -657,64 +670,116 @@ void IdentityManager::signOut(QObject* context, DoneCallback done)
         auto finish = [this, guard, done, who](bool revoked) {
             QStringList keys = m_extraStoreKeys;
             keys << storeKey(QStringLiteral("account"));
-            m_store->read(storeKey(QStringLiteral("index")), [this, keys, guard, done, who, revoked](
-                                                                 const std::optional<QByteArray>& index, const Error&) {
-                QStringList all = keys;
-                if (index)
-                    all = unionScopes(all, QString::fromUtf8(*index).split(QLatin1Char('\n'), Qt::SkipEmptyParts));
-                all << storeKey(QStringLiteral("index"));
-                auto remaining = std::make_shared<int>(static_cast<int>(all.size()));
-                auto firstError = std::make_shared<Error>();
-                for (const QString& k : all) {
-                    m_store->remove(k, [this, remaining, firstError, guard, done, who, revoked](const Error& e) {
-                        if (e.isError() && !firstError->isError())
-                            *firstError = e;
-                        if (--*remaining > 0)
-                            return;
-                        m_account = Account();
-                        m_accountLoaded = true;
-                        m_cache.clear();
-                        m_extraStoreKeys.clear();
-                        LifecycleEvent ev;
-                        ev.kind = LifecycleEvent::Kind::SignedOut;
-                        ev.strategy = QStringLiteral("sign-in");
-                        ev.message = who.isEmpty() ? tr("Signed out; stored sign-ins and cached tokens removed.")
-                                                   : tr("Signed out %1%2; stored sign-ins and cached tokens removed.")
-                                                         .arg(who, revoked ? tr(" (refresh token revoked)") : QString());
-                        m_lifecycle->add(ev);
-                        emit signedOut();
-                        if (guard)
-                            done(*firstError);
+            m_store->read(storeKey(QStringLiteral("index")),
+                [this, keys, guard, done, who, revoked](const std::optional<QByteArray>& index, const Error&) {
+                    QStringList all = keys;
+                    if (index)
+                        all = unionScopes(all, QString::fromUtf8(*index).split(QLatin1Char('\n'), Qt::SkipEmptyParts));
+                    all << storeKey(QStringLiteral("index"));
+                    revokeServerTokens(all, [this, all, guard, done, who, revoked] {
+                        auto remaining = std::make_shared<int>(static_cast<int>(all.size()));
+                        auto firstError = std::make_shared<Error>();
+                        for (const QString& k : all) {
+                            m_store->remove(
+                                k, [this, remaining, firstError, guard, done, who, revoked](const Error& e) {
+                                    if (e.isError() && !firstError->isError())
+                                        *firstError = e;
+                                    if (--*remaining > 0)
+                                        return;
+                                    m_account = Account();
+                                    m_accountLoaded = true;
+                                    m_cache.clear();
+                                    m_extraStoreKeys.clear();
+                                    LifecycleEvent ev;
+                                    ev.kind = LifecycleEvent::Kind::SignedOut;
+                                    ev.strategy = QStringLiteral("sign-in");
+                                    ev.message = who.isEmpty()
+                                        ? tr("Signed out; stored sign-ins and cached tokens removed.")
+                                        : tr("Signed out %1%2; stored sign-ins and cached tokens removed.")
+                                              .arg(who, revoked ? tr(" (refresh token revoked)") : QString());
+                                    m_lifecycle->add(ev);
+                                    emit signedOut();
+                                    if (guard)
+                                        done(*firstError);
+                                });
+                        }
                     });
-                }
-            });
+                });
         };
-        if (refresh.isEmpty() || !m_metadata || !m_metadata->revocationEndpoint.isValid()) {
-            // Entra ID offers no revocation endpoint for a public client's refresh token; it ends
-            // when unused (or by an administrator). Forgetting it is what Lanyard can do.
+        if (refresh.isEmpty() || !isConfigured()) {
             finish(false);
             return;
         }
-        FormFields form{{QStringLiteral("token"), refresh.revealString()},
-                        {QStringLiteral("token_type_hint"), QStringLiteral("refresh_token")},
-                        {QStringLiteral("client_id"), m_settings.clientId}};
-        m_http->postForm(m_metadata->revocationEndpoint, form, {}, this, [this, finish](const HttpResponse& r) {
-            const bool ok = r.ok() && r.status == 200;
-            if (ok) {
-                LifecycleEvent ev;
-                ev.kind = LifecycleEvent::Kind::Revoked;
-                ev.strategy = QStringLiteral("sign-in");
-                ev.message = tr("Refresh token revoked at the identity provider.");
-                ev.exchanges = {r.exchange};
-                m_lifecycle->add(ev);
+        // The discovery document says where to revoke (read now when this process has not yet).
+        metadata(this, [this, refresh, finish](const AuthServerMetadata& md, const Error& error) {
+            if (error.isError() || !md.revocationEndpoint.isValid()) {
+                // Entra ID offers no revocation endpoint for a public client's refresh token; it ends
+                // when unused (or by an administrator). Forgetting it is what Lanyard can do.
+                finish(false);
+                return;
             }
-            finish(ok);
+            FormFields form { { QStringLiteral("token"), refresh.revealString() },
+                { QStringLiteral("token_type_hint"), QStringLiteral("refresh_token") },
+                { QStringLiteral("client_id"), m_settings.clientId } };
+            m_http->postForm(md.revocationEndpoint, form, {}, this, [this, finish](const HttpResponse& r) {
+                const bool ok = r.ok() && r.status == 200;
+                if (ok) {
+                    LifecycleEvent ev;
+                    ev.kind = LifecycleEvent::Kind::Revoked;
+                    ev.strategy = QStringLiteral("sign-in");
+                    ev.message = tr("Refresh token revoked at the identity provider.");
+                    ev.exchanges = { r.exchange };
+                    m_lifecycle->add(ev);
+                }
+                finish(ok);
+            });
         });
     });
 }
 
+void IdentityManager::revokeServerTokens(const QStringList& keys, std::function<void()> then)
+{
+    // Per-server refresh tokens of the oauth strategy: revoked at their authorization servers
+    // (RFC 7009) where those offer it. A refusal never stops the sign-out; the lifecycle says so.
+    const QString prefix = storeKey(OAuthStrategy::storePrefix());
+    QStringList serverKeys;
+    for (const QString& k : keys) {
+        if (k.startsWith(prefix))
+            serverKeys << k;
+    }
+    if (serverKeys.isEmpty()) {
+        then();
+        return;
+    }
+    auto remaining = std::make_shared<int>(static_cast<int>(serverKeys.size()));
+    for (const QString& k : serverKeys) {
+        OAuthStrategy::revokeStoredToken(this, k, this,
+            [this, remaining, then](
+                bool revoked, const QString& server, const QString& problem, const HttpExchange& exchange) {
+                LifecycleEvent ev;
+                ev.server = server;
+                ev.strategy = QStringLiteral("oauth");
+                if (!exchange.url.isEmpty())
+                    ev.exchanges = { exchange };
+                if (revoked) {
+                    ev.kind = LifecycleEvent::Kind::Revoked;
+                    ev.message = tr("Refresh token of server \"%1\" revoked at its authorization server.").arg(server);
+                    m_lifecycle->add(ev);
+                } else if (!server.isEmpty()) {
+                    ev.kind = LifecycleEvent::Kind::Notice;
+                    ev.message = tr(
+                        "The refresh token of server \"%1\" was not revoked (%2); it is removed from this computer.")
+                                     .arg(server, problem);
+                    m_lifecycle->add(ev);
+                }
+                if (--*remaining == 0)
+                    then();
+            });
+    }
+}
+
 void IdentityManager::runRefresh(const QStringList& scopes, const QString& claims, const QString& server,
-                                 const QString& strategy, std::function<void(const TokenPtr&, const Error&, bool)> done)
+    const QString& strategy, std::function<void(const TokenPtr&, const Error&, bool)> done)
 {
     auto job = std::make_shared<RefreshJob>();
     job->scopes = scopes;
@@ -752,66 +817,66 @@ void IdentityManager::pumpRefreshQueue()
         }
         if (m_account.refreshToken.isEmpty()) {
             job->done(nullptr,
-                      Error(Error::Kind::Auth, tr("You are not signed in. Run \"lanyard-cli login\" (or sign in in the "
-                                                  "app) first.")),
-                      true);
+                Error(Error::Kind::Auth,
+                    tr("You are not signed in. Run \"lanyard-cli login\" (or sign in in the "
+                       "app) first.")),
+                true);
             next();
             return;
         }
         // Lanyard's own refresh (not QOAuth2AuthorizationCodeFlow::refreshAccessToken, which in Qt
         // 6.4 sends a bare client_secret and redirect_uri, no scope, and hangs on errors).
-        FormFields form{{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
-                        {QStringLiteral("refresh_token"), m_account.refreshToken.revealString()},
-                        {QStringLiteral("scope"), joinScopes(requestScopes(job->scopes))}};
+        FormFields form { { QStringLiteral("grant_type"), QStringLiteral("refresh_token") },
+            { QStringLiteral("refresh_token"), m_account.refreshToken.revealString() },
+            { QStringLiteral("scope"), joinScopes(requestScopes(job->scopes)) } };
         if (!job->claims.isEmpty())
-            form.append({QStringLiteral("claims"), job->claims});
+            form.append({ QStringLiteral("claims"), job->claims });
         ClientCredentials client;
         client.clientId = m_settings.clientId;
         const QString what = job->server.isEmpty() ? tr("Refreshing the sign-in")
                                                    : tr("Getting a token for server \"%1\"").arg(job->server);
         requestToken(m_http, md.tokenEndpoint, form, client, what, m_clock, this,
-                     [this, job, next, generation](const TokenResult& r) {
-                         if (generation != m_generation)
-                             return;
-                         if (!r.ok()) {
-                             bool interactionHelps = r.oauthError && meansInteractionRequired(*r.oauthError);
-                             if (r.oauthError && meansSignInAgain(*r.oauthError)) {
-                                 LifecycleEvent ev;
-                                 const bool revoked = r.oauthError->aadstsCodes.contains(50173);
-                                 ev.kind = revoked ? LifecycleEvent::Kind::Revoked : LifecycleEvent::Kind::Expired;
-                                 ev.server = job->server;
-                                 ev.strategy = QStringLiteral("sign-in");
-                                 ev.message = revoked ? tr("The sign-in was revoked; signing in again is needed.")
-                                                      : tr("The saved sign-in expired; signing in again is needed.");
-                                 ev.exchanges = {r.exchange};
-                                 m_lifecycle->add(ev);
-                                 m_account.refreshToken.wipe();
-                                 saveAccount([](const Error&) {});
-                                 interactionHelps = true;
-                             }
-                             job->done(nullptr, r.error, interactionHelps);
-                             next();
-                             return;
-                         }
-                         const TokenResponse& t = *r.response;
-                         if (!t.refreshToken.isEmpty() && t.refreshToken != m_account.refreshToken) {
-                             m_account.refreshToken = t.refreshToken;
-                         }
-                         if (!t.idToken.isEmpty())
-                             m_account.idToken = t.idToken;
-                         saveAccount([](const Error&) {});
-                         auto token = makeIssuedToken(t.accessToken, t.expiresIn, m_clock);
-                         token->scopes = t.scopeGiven ? splitScopes(t.scope) : job->scopes;
-                         token->issuer = m_account.issuer;
-                         token->strategy = job->strategy;
-                         token->obtainedBy = QStringLiteral("refresh");
-                         token->audience = keyFor(job->scopes).audience;
-                         m_lifecycle->addToken(LifecycleEvent::Kind::Refreshed, job->server, *token,
-                                               tr("Entra token for %1 obtained with the refresh token").arg(token->audience),
-                                               {r.exchange});
-                         job->done(token, Error(), false);
-                         next();
-                     });
+            [this, job, next, generation](const TokenResult& r) {
+                if (generation != m_generation)
+                    return;
+                if (!r.ok()) {
+                    bool interactionHelps = r.oauthError && meansInteractionRequired(*r.oauthError);
+                    if (r.oauthError && meansSignInAgain(*r.oauthError)) {
+                        LifecycleEvent ev;
+                        const bool revoked = r.oauthError->aadstsCodes.contains(50173);
+                        ev.kind = revoked ? LifecycleEvent::Kind::Revoked : LifecycleEvent::Kind::Expired;
+                        ev.server = job->server;
+                        ev.strategy = QStringLiteral("sign-in");
+                        ev.message = revoked ? tr("The sign-in was revoked; signing in again is needed.")
+                                             : tr("The saved sign-in expired; signing in again is needed.");
+                        ev.exchanges = { r.exchange };
+                        m_lifecycle->add(ev);
+                        m_account.refreshToken.wipe();
+                        saveAccount([](const Error&) {});
+                        interactionHelps = true;
+                    }
+                    job->done(nullptr, r.error, interactionHelps);
+                    next();
+                    return;
+                }
+                const TokenResponse& t = *r.response;
+                if (!t.refreshToken.isEmpty() && t.refreshToken != m_account.refreshToken) {
+                    m_account.refreshToken = t.refreshToken;
+                }
+                if (!t.idToken.isEmpty())
+                    m_account.idToken = t.idToken;
+                saveAccount([](const Error&) {});
+                auto token = makeIssuedToken(t.accessToken, t.expiresIn, m_clock);
+                token->scopes = t.scopeGiven ? splitScopes(t.scope) : job->scopes;
+                token->issuer = m_account.issuer;
+                token->strategy = job->strategy;
+                token->obtainedBy = QStringLiteral("refresh");
+                token->audience = keyFor(job->scopes).audience;
+                m_lifecycle->addToken(LifecycleEvent::Kind::Refreshed, job->server, *token,
+                    tr("Entra token for %1 obtained with the refresh token").arg(token->audience), { r.exchange });
+                job->done(token, Error(), false);
+                next();
+            });
     });
 }
 
@@ -824,12 +889,13 @@ void IdentityManager::entraToken(const EntraTokenRequest& request, QObject* cont
     };
     const QStringList resources = scopeResources(request.scopes);
     if (resources.size() > 1) {
-        guarded(nullptr, Error(Error::Kind::Config,
-                               tr("Server \"%1\" asks for scopes of %2 resources (%3), but Entra ID issues a token for one "
-                                  "resource at a time (AADSTS700022). Give the server scopes of one resource.")
-                                   .arg(request.server)
-                                   .arg(resources.size())
-                                   .arg(resources.join(QStringLiteral(", ")))));
+        guarded(nullptr,
+            Error(Error::Kind::Config,
+                tr("Server \"%1\" asks for scopes of %2 resources (%3), but Entra ID issues a token for one "
+                   "resource at a time (AADSTS700022). Give the server scopes of one resource.")
+                    .arg(request.server)
+                    .arg(resources.size())
+                    .arg(resources.join(QStringLiteral(", ")))));
         return;
     }
     loadAccount(this, [this, request, guarded](const Error& loadError) {
@@ -872,8 +938,10 @@ void IdentityManager::entraToken(const EntraTokenRequest& request, QObject* cont
                     }
                     TokenPtr t = m_cache.find(keyFor(request.scopes));
                     if (!t) {
-                        complete(nullptr, Error(Error::Kind::Auth, tr("The sign-in returned no token for %1.")
-                                                                       .arg(request.scopes.join(QLatin1Char(' ')))));
+                        complete(nullptr,
+                            Error(Error::Kind::Auth,
+                                tr("The sign-in returned no token for %1.")
+                                    .arg(request.scopes.join(QLatin1Char(' ')))));
                         return;
                     }
                     complete(t, Error());
@@ -886,7 +954,7 @@ void IdentityManager::entraToken(const EntraTokenRequest& request, QObject* cont
                             return;
                         }
                         runRefresh(request.scopes, QString(), request.server, request.strategy,
-                                   [complete](const TokenPtr& t, const Error& re, bool) { complete(t, re); });
+                            [complete](const TokenPtr& t, const Error& re, bool) { complete(t, re); });
                     });
                     return;
                 }
@@ -897,17 +965,17 @@ void IdentityManager::entraToken(const EntraTokenRequest& request, QObject* cont
                 return;
             }
             runRefresh(request.scopes, request.claims, request.server, request.strategy,
-                       [complete, interactive](const TokenPtr& t, const Error& e, bool interactionHelps) {
-                           if (t) {
-                               complete(t, Error());
-                               return;
-                           }
-                           if (interactionHelps) {
-                               interactive(e);
-                               return;
-                           }
-                           complete(nullptr, e);
-                       });
+                [complete, interactive](const TokenPtr& t, const Error& e, bool interactionHelps) {
+                    if (t) {
+                        complete(t, Error());
+                        return;
+                    }
+                    if (interactionHelps) {
+                        interactive(e);
+                        return;
+                    }
+                    complete(nullptr, e);
+                });
         });
     });
 }
@@ -964,27 +1032,30 @@ void IdentityManager::whoami(QObject* context, std::function<void(const json&, c
     };
     loadAccount(this, [this, guarded](const Error& loadError) {
         if (!m_account.isSignedIn()) {
-            guarded({}, loadError.isError() ? loadError
-                                            : Error(Error::Kind::Auth, tr("Not signed in. Run \"lanyard-cli login\".")));
+            guarded({},
+                loadError.isError() ? loadError
+                                    : Error(Error::Kind::Auth, tr("Not signed in. Run \"lanyard-cli login\".")));
             return;
         }
-        validateIdToken(m_account.idToken.reveal(), true, [this, guarded](const json& claims, const Error& e, bool expired) {
-            if (!e.isError()) {
-                guarded(claims, Error());
-                return;
-            }
-            if (!expired) {
-                guarded({}, e);
-                return;
-            }
-            idToken(QString(), this, [this, guarded](const TokenPtr& t, const Error& ie) {
-                if (ie.isError() || !t) {
-                    guarded({}, ie);
+        validateIdToken(
+            m_account.idToken.reveal(), true, [this, guarded](const json& claims, const Error& e, bool expired) {
+                if (!e.isError()) {
+                    guarded(claims, Error());
                     return;
                 }
-                validateIdToken(t->token.reveal(), true, [guarded](const json& c, const Error& ve, bool) { guarded(c, ve); });
+                if (!expired) {
+                    guarded({}, e);
+                    return;
+                }
+                idToken(QString(), this, [this, guarded](const TokenPtr& t, const Error& ie) {
+                    if (ie.isError() || !t) {
+                        guarded({}, ie);
+                        return;
+                    }
+                    validateIdToken(
+                        t->token.reveal(), true, [guarded](const json& c, const Error& ve, bool) { guarded(c, ve); });
+                });
             });
-        });
     });
 }
 

@@ -36,18 +36,18 @@ class LifecycleLog;
 // The `identity` block of the configuration: how the person signs in (docs/config.md).
 struct IdentitySettings
 {
-    QString authority;              // https://login.microsoftonline.com/<tenant>[/v2.0]
-    QString clientId;               // the Lanyard app registration (public client)
-    QStringList signInScopes;       // resource scopes asked for at sign-in besides openid profile offline_access
+    QString authority; // https://login.microsoftonline.com/<tenant>[/v2.0]
+    QString clientId; // the Lanyard app registration (public client)
+    QStringList signInScopes; // resource scopes asked for at sign-in besides openid profile offline_access
     LoopbackListener::Options loopback; // redirectHost, redirectPort, redirectPath, signInTimeoutSeconds
     int refreshLeadSecs = 60;
     int clockSkewSecs = 300;
     QString store = QStringLiteral("keychain"); // keychain | memory | file
-    QString storeFile;              // for "file" (default: <data dir>/<profile>/credentials.json)
+    QString storeFile; // for "file" (default: <data dir>/<profile>/credentials.json)
     QString profile = QStringLiteral("default");
     QString loginHint;
-    QString prompt;                 // e.g. select_account
-    bool assumeS256 = true;         // PKCE S256 when the metadata lists no methods (Entra never does)
+    QString prompt; // e.g. select_account
+    bool assumeS256 = true; // PKCE S256 when the metadata lists no methods (Entra never does)
 
     bool isConfigured() const { return !authority.isEmpty() && !clientId.isEmpty(); }
     static std::optional<IdentitySettings> fromJson(const json& identity, Error* error);
@@ -62,7 +62,7 @@ struct Account
     QString tenantId;
     QString objectId;
     QString subject;
-    QString username;  // preferred_username
+    QString username; // preferred_username
     QString name;
     QString clientId;
     QString authority;
@@ -127,10 +127,10 @@ public:
 
     struct SignInRequest
     {
-        QStringList scopes;   // resource scopes (one resource); empty = the settings' signInScopes
-        QString claims;       // claims challenge
-        QString server;       // for the lifecycle log
-        QString prompt;       // overrides the settings' prompt
+        QStringList scopes; // resource scopes (one resource); empty = the settings' signInScopes
+        QString claims; // claims challenge
+        QString server; // for the lifecycle log
+        QString prompt; // overrides the settings' prompt
     };
     // Interactive sign-in in the browser. A second call while one runs fails at once.
     void signIn(const SignInRequest& request, QObject* context, DoneCallback done);
@@ -141,10 +141,10 @@ public:
 
     struct EntraTokenRequest
     {
-        QStringList scopes;   // one resource's scopes (e.g. api://lab-hr/.default)
-        QString server;       // for the lifecycle log
+        QStringList scopes; // one resource's scopes (e.g. api://lab-hr/.default)
+        QString server; // for the lifecycle log
         QString strategy = QStringLiteral("entra");
-        QString claims;       // claims challenge to satisfy
+        QString claims; // claims challenge to satisfy
         bool forceRefresh = false;
         bool allowInteractive = true;
     };
@@ -173,11 +173,12 @@ private:
     void ensureStore();
     void saveAccount(DoneCallback done);
     void runRefresh(const QStringList& scopes, const QString& claims, const QString& server, const QString& strategy,
-                    std::function<void(const TokenPtr&, const Error&, bool interactionHelps)> done);
+        std::function<void(const TokenPtr&, const Error&, bool interactionHelps)> done);
     void pumpRefreshQueue();
+    void revokeServerTokens(const QStringList& keys, std::function<void()> then);
     void adoptSignIn(const SignInResult& result, const QString& server);
     void validateIdToken(const QByteArray& token, bool checkLifetime,
-                         std::function<void(const json& claims, const Error& error, bool expired)> done);
+        std::function<void(const json& claims, const Error& error, bool expired)> done);
     TokenKey keyFor(const QStringList& scopes) const;
     QStringList requestScopes(const QStringList& resourceScopes) const;
     void finishSignIn(const Error& error);

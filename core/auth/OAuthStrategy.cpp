@@ -17,8 +17,8 @@ struct OAuthStrategy::Discovered
 {
     std::optional<ProtectedResourceMetadata> prm;
     AuthServerMetadata md;
-    bool legacy = false;   // 2025-03-26 server: no protected-resource metadata
-    QString resource;      // canonical resource of the server
+    bool legacy = false; // 2025-03-26 server: no protected-resource metadata
+    QString resource; // canonical resource of the server
 };
 
 namespace {
@@ -46,7 +46,8 @@ bool OAuthStrategy::configure(Error* error)
     m_scopesConfigured = !m_scopes.isEmpty();
     m_grant = str("grant", QStringLiteral("authorization_code"));
     if (m_grant != QLatin1String("authorization_code") && m_grant != QLatin1String("client_credentials")) {
-        *error = Error(Error::Kind::Config, tr("%1.grant must be \"authorization_code\" or \"client_credentials\".").arg(where));
+        *error = Error(
+            Error::Kind::Config, tr("%1.grant must be \"authorization_code\" or \"client_credentials\".").arg(where));
         return false;
     }
     if (auto it = authBlock().find("entraCompat"); it != authBlock().end() && it->is_boolean())
@@ -54,7 +55,8 @@ bool OAuthStrategy::configure(Error* error)
     if (auto it = authBlock().find("fetchAuthorizationUrl"); it != authBlock().end() && it->is_boolean())
         m_fetchAuthorizationUrl = it->get<bool>();
     if (m_grant == QLatin1String("client_credentials") && str("clientId").isEmpty()) {
-        *error = Error(Error::Kind::Config, tr("%1: the client-credentials grant needs \"clientId\" and its secret or key.").arg(where));
+        *error = Error(Error::Kind::Config,
+            tr("%1: the client-credentials grant needs \"clientId\" and its secret or key.").arg(where));
         return false;
     }
     return true;
@@ -145,7 +147,7 @@ void OAuthStrategy::discover(std::function<void(const Error&)> done)
     QPointer<OAuthStrategy> self(this);
     auto prmError = std::make_shared<Error>();
     http->getFirst(
-        prmUrls, {{"MCP-Protocol-Version", "2025-11-25"}}, this,
+        prmUrls, { { "MCP-Protocol-Version", "2025-11-25" } }, this,
         [d, prmError, self](const HttpResponse& r) {
             if (!self || !r.ok() || r.status != 200)
                 return false;
@@ -156,9 +158,9 @@ void OAuthStrategy::discover(std::function<void(const Error&)> done)
                 return false;
             if (!resourceMatchesServer(prm->resource, self->m_server.url)) {
                 *prmError = Error(Error::Kind::Auth,
-                                  tr("Server \"%1\" publishes authorization metadata for another resource (%2, not %3). "
-                                     "Lanyard stops here: tokens for that resource must not go to this server.")
-                                      .arg(self->m_server.name, prm->resource.left(200), self->m_server.url.toString()));
+                    tr("Server \"%1\" publishes authorization metadata for another resource (%2, not %3). "
+                       "Lanyard stops here: tokens for that resource must not go to this server.")
+                        .arg(self->m_server.name, prm->resource.left(200), self->m_server.url.toString()));
                 return true;
             }
             d->prm = prm;
@@ -190,7 +192,7 @@ void OAuthStrategy::discoverAuthServer(const QList<QUrl>& candidates, int index,
     auto d = m_d;
     QPointer<OAuthStrategy> self(this);
     http->getFirst(
-        candidates.mid(index), {{"MCP-Protocol-Version", "2025-11-25"}}, this,
+        candidates.mid(index), { { "MCP-Protocol-Version", "2025-11-25" } }, this,
         [d](const HttpResponse& r) {
             if (!r.ok() || r.status != 200)
                 return false;
@@ -208,9 +210,10 @@ void OAuthStrategy::discoverAuthServer(const QList<QUrl>& candidates, int index,
             if (!found) {
                 if (!d->legacy) {
                     self->m_d.reset();
-                    done(Error(Error::Kind::Auth, tr("The authorization server of \"%1\" publishes no metadata (tried the "
-                                                     "RFC 8414 and OpenID Connect locations).")
-                                                      .arg(server)));
+                    done(Error(Error::Kind::Auth,
+                        tr("The authorization server of \"%1\" publishes no metadata (tried the "
+                           "RFC 8414 and OpenID Connect locations).")
+                            .arg(server)));
                     return;
                 }
                 // 2025-03-26 fallback: the default endpoints at the server's origin.
@@ -221,40 +224,42 @@ void OAuthStrategy::discoverAuthServer(const QList<QUrl>& candidates, int index,
                 d->md.registrationEndpoint = QUrl(origin + QStringLiteral("/register"));
                 d->md.codeChallengeMethodsGiven = false;
                 self->m_identity->announceNotice(server, self->name(),
-                                                 tr("Server \"%1\" publishes no authorization metadata; using the default "
-                                                    "endpoints /authorize, /token and /register (MCP 2025-03-26).")
-                                                     .arg(server));
+                    tr("Server \"%1\" publishes no authorization metadata; using the default "
+                       "endpoints /authorize, /token and /register (MCP 2025-03-26).")
+                        .arg(server));
             } else if (!d->legacy && d->prm && !issuerMatches(d->md.issuer, d->prm->authorizationServers.first())
-                       && !d->md.issuer.contains(QLatin1String("{tenantid}"))) {
+                && !d->md.issuer.contains(QLatin1String("{tenantid}"))) {
                 self->m_d.reset();
-                done(Error(Error::Kind::Auth, tr("The authorization server's metadata names another issuer (%1) than the "
-                                                 "one server \"%2\" names (%3).")
-                                                  .arg(d->md.issuer.left(200), server,
-                                                       d->prm->authorizationServers.first().toString())));
+                done(Error(Error::Kind::Auth,
+                    tr("The authorization server's metadata names another issuer (%1) than the "
+                       "one server \"%2\" names (%3).")
+                        .arg(d->md.issuer.left(200), server, d->prm->authorizationServers.first().toString())));
                 return;
             }
             // PKCE: S256 must be possible.
             if (self->m_grant == QLatin1String("authorization_code")) {
                 if (d->md.codeChallengeMethodsGiven && !d->md.listsS256()) {
                     self->m_d.reset();
-                    done(Error(Error::Kind::Auth, tr("The authorization server of \"%1\" does not support PKCE with S256, "
-                                                     "which MCP requires. Lanyard does not sign in there.")
-                                                      .arg(server)));
+                    done(Error(Error::Kind::Auth,
+                        tr("The authorization server of \"%1\" does not support PKCE with S256, "
+                           "which MCP requires. Lanyard does not sign in there.")
+                            .arg(server)));
                     return;
                 }
                 if (!d->md.codeChallengeMethodsGiven) {
                     if (!self->m_entraCompat) {
                         self->m_d.reset();
-                        done(Error(Error::Kind::Auth, tr("The authorization server of \"%1\" does not say that it supports "
-                                                         "PKCE (no code_challenge_methods_supported). Set \"entraCompat\": "
-                                                         "true in its auth block to assume S256 (Entra ID never lists it).")
-                                                          .arg(server)));
+                        done(Error(Error::Kind::Auth,
+                            tr("The authorization server of \"%1\" does not say that it supports "
+                               "PKCE (no code_challenge_methods_supported). Set \"entraCompat\": "
+                               "true in its auth block to assume S256 (Entra ID never lists it).")
+                                .arg(server)));
                         return;
                     }
                     self->m_identity->announceNotice(server, self->name(),
-                                                     tr("The authorization server of \"%1\" lists no PKCE methods; Lanyard "
-                                                        "assumed S256 (\"entraCompat\").")
-                                                         .arg(server));
+                        tr("The authorization server of \"%1\" lists no PKCE methods; Lanyard "
+                           "assumed S256 (\"entraCompat\").")
+                            .arg(server));
                 }
             }
             done(Error());
@@ -287,7 +292,7 @@ void OAuthStrategy::ensureClient(std::function<void(const Error&)> done)
                 self->m_client.method = m.supportsAuthMethod(QStringLiteral("client_secret_basic"))
                     ? ClientAuthMethod::SecretBasic
                     : (m.supportsAuthMethod(QStringLiteral("client_secret_post")) ? ClientAuthMethod::SecretPost
-                                                                                 : ClientAuthMethod::SecretBasic);
+                                                                                  : ClientAuthMethod::SecretBasic);
             }
             self->m_clientReady = true;
             done(Error());
@@ -316,67 +321,72 @@ void OAuthStrategy::ensureClient(std::function<void(const Error&)> done)
                 self->m_client.secret = Secret(qs(*j, "client_secret"));
                 self->m_client.method = clientAuthMethodFromName(qs(*j, "method")).value_or(ClientAuthMethod::None);
                 self->m_clientReady = true;
+                self->m_clientRegistered = true;
                 done(Error());
                 return;
             }
         }
         const AuthServerMetadata& m = self->m_d->md;
         if (!m.registrationEndpoint.isValid()) {
-            done(Error(Error::Kind::Config, tr("The authorization server of \"%1\" offers no client registration. Register "
-                                               "Lanyard there and put \"clientId\" (and the secret's environment variable or "
-                                               "keychain entry) into the server's auth block.")
-                                                .arg(self->m_server.name)));
+            done(Error(Error::Kind::Config,
+                tr("The authorization server of \"%1\" offers no client registration. Register "
+                   "Lanyard there and put \"clientId\" (and the secret's environment variable or "
+                   "keychain entry) into the server's auth block.")
+                    .arg(self->m_server.name)));
             return;
         }
         QString wantedMethod = QStringLiteral("none");
         if (!m.tokenEndpointAuthMethodsSupported.isEmpty() && !m.supportsAuthMethod(QStringLiteral("none")))
-            wantedMethod = m.supportsAuthMethod(QStringLiteral("client_secret_basic")) ? QStringLiteral("client_secret_basic")
-                                                                                         : QStringLiteral("client_secret_post");
-        json body{{"client_name", "Lanyard"},
-                  {"redirect_uris", {"http://127.0.0.1/callback", "http://localhost/callback"}},
-                  {"grant_types", {"authorization_code", "refresh_token"}},
-                  {"response_types", {"code"}},
-                  {"token_endpoint_auth_method", ss(wantedMethod)},
-                  {"application_type", "native"}};
+            wantedMethod = m.supportsAuthMethod(QStringLiteral("client_secret_basic"))
+                ? QStringLiteral("client_secret_basic")
+                : QStringLiteral("client_secret_post");
+        json body { { "client_name", "Lanyard" },
+            { "redirect_uris", { "http://127.0.0.1/callback", "http://localhost/callback" } },
+            { "grant_types", { "authorization_code", "refresh_token" } }, { "response_types", { "code" } },
+            { "token_endpoint_auth_method", ss(wantedMethod) }, { "application_type", "native" } };
         if (!self->m_scopes.isEmpty())
             body["scope"] = ss(joinScopes(self->m_scopes));
-        self->m_identity->http()->postJson(m.registrationEndpoint, body, {}, self, [self, done, key](const HttpResponse& r) {
-            if (!self)
-                return;
-            const auto j = r.ok() ? parseJson(r.body) : std::nullopt;
-            if (!r.ok() || (r.status != 201 && r.status != 200) || !j || !j->is_object() || qs(*j, "client_id").isEmpty()) {
-                Error e = r.ok() ? Error(Error::Kind::Auth, tr("Registering Lanyard with the authorization server of \"%1\" "
-                                                               "failed (HTTP %2). Register it by hand and set \"clientId\".")
-                                                                .arg(self->m_server.name)
-                                                                .arg(r.status))
-                                 : r.error;
-                done(e);
-                return;
-            }
-            self->m_client = ClientCredentials();
-            self->m_client.clientId = qs(*j, "client_id");
-            self->m_client.secret = Secret(qs(*j, "client_secret"));
-            const QString method = qs(*j, "token_endpoint_auth_method",
-                                      self->m_client.secret.isEmpty() ? QStringLiteral("none") : QStringLiteral("client_secret_basic"));
-            self->m_client.method = clientAuthMethodFromName(method).value_or(ClientAuthMethod::None);
-            if (self->m_client.method != ClientAuthMethod::None && self->m_client.secret.isEmpty())
-                self->m_client.method = ClientAuthMethod::None;
-            self->m_clientReady = true;
-            LifecycleEvent ev;
-            ev.kind = LifecycleEvent::Kind::Notice;
-            ev.server = self->m_server.name;
-            ev.strategy = self->name();
-            ev.message = tr("Registered Lanyard with the authorization server (client %1, %2).")
-                             .arg(self->m_client.clientId, clientAuthMethodName(self->m_client.method));
-            ev.exchanges = {r.exchange};
-            self->lifecycle()->add(ev);
-            json saved{{"client_id", ss(self->m_client.clientId)},
-                       {"client_secret", ss(self->m_client.secret.revealString())},
-                       {"method", ss(clientAuthMethodName(self->m_client.method))}};
-            self->m_identity->registerStoreKey(key);
-            self->m_identity->store()->write(key, dumpJson(saved), [](const Error&) {});
-            done(Error());
-        });
+        self->m_identity->http()->postJson(
+            m.registrationEndpoint, body, {}, self, [self, done, key](const HttpResponse& r) {
+                if (!self)
+                    return;
+                const auto j = r.ok() ? parseJson(r.body) : std::nullopt;
+                if (!r.ok() || (r.status != 201 && r.status != 200) || !j || !j->is_object()
+                    || qs(*j, "client_id").isEmpty()) {
+                    Error e = r.ok() ? Error(Error::Kind::Auth,
+                                  tr("Registering Lanyard with the authorization server of \"%1\" "
+                                     "failed (HTTP %2). Register it by hand and set \"clientId\".")
+                                      .arg(self->m_server.name)
+                                      .arg(r.status))
+                                     : r.error;
+                    done(e);
+                    return;
+                }
+                self->m_client = ClientCredentials();
+                self->m_client.clientId = qs(*j, "client_id");
+                self->m_client.secret = Secret(qs(*j, "client_secret"));
+                const QString method = qs(*j, "token_endpoint_auth_method",
+                    self->m_client.secret.isEmpty() ? QStringLiteral("none") : QStringLiteral("client_secret_basic"));
+                self->m_client.method = clientAuthMethodFromName(method).value_or(ClientAuthMethod::None);
+                if (self->m_client.method != ClientAuthMethod::None && self->m_client.secret.isEmpty())
+                    self->m_client.method = ClientAuthMethod::None;
+                self->m_clientReady = true;
+                self->m_clientRegistered = true;
+                LifecycleEvent ev;
+                ev.kind = LifecycleEvent::Kind::Notice;
+                ev.server = self->m_server.name;
+                ev.strategy = self->name();
+                ev.message = tr("Registered Lanyard with the authorization server (client %1, %2).")
+                                 .arg(self->m_client.clientId, clientAuthMethodName(self->m_client.method));
+                ev.exchanges = { r.exchange };
+                self->lifecycle()->add(ev);
+                json saved { { "client_id", ss(self->m_client.clientId) },
+                    { "client_secret", ss(self->m_client.secret.revealString()) },
+                    { "method", ss(clientAuthMethodName(self->m_client.method)) } };
+                self->m_identity->registerStoreKey(key);
+                self->m_identity->store()->write(key, dumpJson(saved), [](const Error&) {});
+                done(Error());
+            });
     });
 }
 
@@ -390,65 +400,85 @@ TokenPtr OAuthStrategy::adopt(const TokenResponse& r, const QString& how, const 
     t->scopes = r.scopeGiven ? splitScopes(r.scope) : m_scopes;
     if (!r.refreshToken.isEmpty()) {
         m_refreshToken = r.refreshToken;
+        // With what sign-out needs to revoke it later, also from another process (lanyard-cli
+        // logout): the revocation endpoint and who the client is. Secrets of pre-registered
+        // clients stay where the configuration names them; only those names are kept here.
+        json record { { "refresh_token", ss(m_refreshToken.revealString()) }, { "server", ss(m_server.name) },
+            { "issuer", ss(m_d ? m_d->md.issuer : QString()) }, { "client_id", ss(m_client.clientId) },
+            { "client_auth", ss(clientAuthMethodName(m_client.method)) }, { "registered", m_clientRegistered } };
+        if (m_d && m_d->md.revocationEndpoint.isValid())
+            record["revocation_endpoint"] = ss(m_d->md.revocationEndpoint.toString());
+        json references = json::object();
+        for (const char* k : { "clientId", "clientAuth", "clientSecretEnv", "clientSecretKeychain", "privateKeyEnv",
+                 "privateKeyFile", "keyId", "assertionAudience" }) {
+            if (auto it = authBlock().find(k); it != authBlock().end() && it->is_string())
+                references[k] = *it;
+        }
+        record["auth"] = references;
+        QByteArray bytes = dumpJson(record);
+        record["refresh_token"] = std::string();
         const QString key = m_identity->storeKey(storeKey());
         m_identity->registerStoreKey(key);
-        m_identity->store()->write(key, m_refreshToken.reveal(), [](const Error&) {});
+        m_identity->store()->write(key, bytes, [](const Error&) {});
+        bytes.fill('\0');
     }
-    const LifecycleEvent::Kind kind = how == QLatin1String("refresh") ? LifecycleEvent::Kind::Refreshed
-                                                                      : LifecycleEvent::Kind::TokenIssued;
+    const LifecycleEvent::Kind kind
+        = how == QLatin1String("refresh") ? LifecycleEvent::Kind::Refreshed : LifecycleEvent::Kind::TokenIssued;
     lifecycle()->addToken(kind, m_server.name, *t,
-                          tr("Token for %1 from its authorization server (%2)").arg(m_server.name, how), {exchange});
+        tr("Token for %1 from its authorization server (%2)").arg(m_server.name, how), { exchange });
     return t;
 }
 
 void OAuthStrategy::clientCredentials(Done done)
 {
-    FormFields form{{QStringLiteral("grant_type"), QString::fromLatin1(kGrantClientCredentials)}};
+    FormFields form { { QStringLiteral("grant_type"), QString::fromLatin1(kGrantClientCredentials) } };
     if (!m_scopes.isEmpty())
-        form.append({QStringLiteral("scope"), joinScopes(m_scopes)});
+        form.append({ QStringLiteral("scope"), joinScopes(m_scopes) });
     if (const QString r = resourceParameter(); !r.isEmpty())
-        form.append({QStringLiteral("resource"), r});
+        form.append({ QStringLiteral("resource"), r });
     QPointer<OAuthStrategy> self(this);
     requestToken(m_identity->http(), m_d->md.tokenEndpoint, form, m_client,
-                 tr("Getting a token for server \"%1\" (client credentials)").arg(m_server.name), m_identity->clock(), this,
-                 [self, done](const TokenResult& r) {
-                     if (!self)
-                         return;
-                     if (!r.ok()) {
-                         done(nullptr, r.error);
-                         return;
-                     }
-                     done(self->adopt(*r.response, QStringLiteral("client-credentials"), r.exchange), Error());
-                 });
+        tr("Getting a token for server \"%1\" (client credentials)").arg(m_server.name), m_identity->clock(), this,
+        [self, done](const TokenResult& r) {
+            if (!self)
+                return;
+            if (!r.ok()) {
+                done(nullptr, r.error);
+                return;
+            }
+            done(self->adopt(*r.response, QStringLiteral("client-credentials"), r.exchange), Error());
+        });
 }
 
 void OAuthStrategy::refresh(Done done, std::function<void(const Error&)> fallback)
 {
-    FormFields form{{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
-                    {QStringLiteral("refresh_token"), m_refreshToken.revealString()}};
+    FormFields form { { QStringLiteral("grant_type"), QStringLiteral("refresh_token") },
+        { QStringLiteral("refresh_token"), m_refreshToken.revealString() } };
     if (!m_scopes.isEmpty())
-        form.append({QStringLiteral("scope"), joinScopes(m_scopes)});
+        form.append({ QStringLiteral("scope"), joinScopes(m_scopes) });
     if (const QString r = resourceParameter(); !r.isEmpty())
-        form.append({QStringLiteral("resource"), r});
+        form.append({ QStringLiteral("resource"), r });
     QPointer<OAuthStrategy> self(this);
     requestToken(m_identity->http(), m_d->md.tokenEndpoint, form, m_client,
-                 tr("Refreshing the token for server \"%1\"").arg(m_server.name), m_identity->clock(), this,
-                 [self, done, fallback](const TokenResult& r) {
-                     if (!self)
-                         return;
-                     if (!r.ok()) {
-                         self->m_refreshToken.wipe();
-                         fallback(r.error);
-                         return;
-                     }
-                     done(self->adopt(*r.response, QStringLiteral("refresh"), r.exchange), Error());
-                 });
+        tr("Refreshing the token for server \"%1\"").arg(m_server.name), m_identity->clock(), this,
+        [self, done, fallback](const TokenResult& r) {
+            if (!self)
+                return;
+            if (!r.ok()) {
+                self->m_refreshToken.wipe();
+                fallback(r.error);
+                return;
+            }
+            done(self->adopt(*r.response, QStringLiteral("refresh"), r.exchange), Error());
+        });
 }
 
 void OAuthStrategy::authorize(const Need& need, Done done)
 {
     if (m_signIn) {
-        done(nullptr, Error(Error::Kind::Auth, tr("A sign-in for server \"%1\" is already waiting in the browser.").arg(m_server.name)));
+        done(nullptr,
+            Error(Error::Kind::Auth,
+                tr("A sign-in for server \"%1\" is already waiting in the browser.").arg(m_server.name)));
         return;
     }
     const AuthServerMetadata& md = m_d->md;
@@ -457,7 +487,8 @@ void OAuthStrategy::authorize(const Need& need, Done done)
     }
     QStringList scopes = m_scopes;
     // A refresh token only where the server offers one.
-    if (md.scopesSupported.contains(QStringLiteral("offline_access")) && !scopes.contains(QStringLiteral("offline_access")))
+    if (md.scopesSupported.contains(QStringLiteral("offline_access"))
+        && !scopes.contains(QStringLiteral("offline_access")))
         scopes << QStringLiteral("offline_access");
 
     SignInOptions o;
@@ -487,11 +518,16 @@ void OAuthStrategy::authorize(const Need& need, Done done)
         // with a redirect straight back: follow it to the loopback listener ourselves.
         HttpClient* http = m_identity->http();
         s->setBrowserLauncher([http, s](const QUrl& url, QString*) {
-            http->get(url, {}, s, [http, s](const HttpResponse& r) {
-                const QUrl location = r.url.resolved(QUrl(QString::fromUtf8(r.header("Location"))));
-                if ((r.status == 302 || r.status == 303 || r.status == 301 || r.status == 307) && location.isValid())
-                    http->get(location, {}, s, [](const HttpResponse&) {}, false);
-            }, false);
+            http->get(
+                url, {}, s,
+                [http, s](const HttpResponse& r) {
+                    const QUrl location = r.url.resolved(QUrl(QString::fromUtf8(r.header("Location"))));
+                    if ((r.status == 302 || r.status == 303 || r.status == 301 || r.status == 307)
+                        && location.isValid())
+                        http->get(
+                            location, {}, s, [](const HttpResponse&) {}, false);
+                },
+                false);
             return true;
         });
     } else {
@@ -561,14 +597,109 @@ void OAuthStrategy::acquire(const Need& need, Done done)
             }
             self->m_refreshLoaded = true;
             self->m_identity->store()->read(self->m_identity->storeKey(self->storeKey()),
-                                            [self, afterLoad](const std::optional<QByteArray>& v, const Error&) {
-                                                if (!self)
-                                                    return;
-                                                if (v && !v->isEmpty())
-                                                    self->m_refreshToken = Secret(*v);
-                                                afterLoad();
-                                            });
+                [self, afterLoad](const std::optional<QByteArray>& v, const Error&) {
+                    if (!self)
+                        return;
+                    if (v && !v->isEmpty())
+                        self->m_refreshToken = refreshTokenFromRecord(*v);
+                    afterLoad();
+                });
         });
+    });
+}
+
+Secret OAuthStrategy::refreshTokenFromRecord(const QByteArray& record)
+{
+    if (record.startsWith('{')) {
+        if (const auto j = parseJson(record); j && j->is_object())
+            return Secret(qs(*j, "refresh_token"));
+    }
+    return Secret(record); // stored by a version that kept the bare token
+}
+
+void OAuthStrategy::revokeStoredToken(IdentityManager* identity, const QString& key, QObject* context, RevokeDone done)
+{
+    QPointer<IdentityManager> id(identity);
+    QPointer<QObject> guard(context);
+    identity->store()->read(key, [id, guard, done](const std::optional<QByteArray>& value, const Error& readError) {
+        if (!id || !guard)
+            return;
+        const auto j = value && value->startsWith('{') ? parseJson(*value) : std::nullopt;
+        if (!j || !j->is_object()) {
+            done(false, QString(),
+                value ? tr("it was stored without its authorization server (older Lanyard)")
+                      : (readError.isError() ? readError.message : tr("nothing is stored")),
+                HttpExchange());
+            return;
+        }
+        const QString server = qs(*j, "server");
+        const Secret token(qs(*j, "refresh_token"));
+        const QUrl endpoint(qs(*j, "revocation_endpoint"));
+        const QString issuer = qs(*j, "issuer");
+        if (token.isEmpty()) {
+            done(false, server, tr("no refresh token is stored"), HttpExchange());
+            return;
+        }
+        if (!endpoint.isValid() || endpoint.isEmpty()) {
+            done(false, server, tr("its authorization server offers no revocation endpoint"), HttpExchange());
+            return;
+        }
+        auto post = [id, guard, done, server, token, endpoint](ClientCredentials client) {
+            if (!id || !guard)
+                return;
+            FormFields form { { QStringLiteral("token"), token.revealString() },
+                { QStringLiteral("token_type_hint"), QStringLiteral("refresh_token") } };
+            HttpHeaders headers;
+            Error authError;
+            if (!applyClientAuth(client, endpoint, &form, &headers, id->clock(), &authError)) {
+                done(false, server, authError.message, HttpExchange());
+                return;
+            }
+            id->http()->postForm(endpoint, form, headers, guard, [done, server](const HttpResponse& r) {
+                // RFC 7009 §2.2: 200 also for a token the server no longer knows.
+                const bool ok = r.ok() && r.status == 200;
+                done(ok, server,
+                    ok ? QString() : (r.ok() ? tr("the server answered HTTP %1").arg(r.status) : r.error.message),
+                    r.exchange);
+            });
+        };
+        ClientCredentials client;
+        client.clientId = qs(*j, "client_id");
+        client.method = clientAuthMethodFromName(qs(*j, "client_auth")).value_or(ClientAuthMethod::None);
+        client.assertionAudience = issuer;
+        if (client.method == ClientAuthMethod::None) {
+            post(client);
+            return;
+        }
+        if (j->value("registered", false)) {
+            // A dynamically registered client: its secret is in its registration record.
+            id->store()->read(id->storeKey(QStringLiteral("oauth-client/") + issuer),
+                [client, post](const std::optional<QByteArray>& v, const Error&) mutable {
+                    if (const auto r = v ? parseJson(*v) : std::nullopt;
+                        r && r->is_object() && qs(*r, "client_id") == client.clientId)
+                        client.secret = Secret(qs(*r, "client_secret"));
+                    post(client);
+                });
+            return;
+        }
+        // A pre-registered client: the secret or key from where the configuration names it.
+        ServerConfig s;
+        s.name = server;
+        s.auth.type = QStringLiteral("oauth");
+        s.auth.raw = j->value("auth", json::object());
+        auto* loader = new OAuthStrategy(s, id, guard);
+        loader->loadClientCredentials(
+            client.clientId, [loader, post, client, issuer](const ClientCredentials& c, const Error& e) {
+                loader->deleteLater();
+                if (e.isError()) {
+                    post(client); // without its secret: the server will refuse, and the problem is reported
+                    return;
+                }
+                ClientCredentials loaded = c;
+                if (loaded.assertionAudience.isEmpty())
+                    loaded.assertionAudience = issuer;
+                post(loaded);
+            });
     });
 }
 

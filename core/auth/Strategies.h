@@ -50,13 +50,13 @@ public:
 private:
     void withEndpoint(std::function<void(const QUrl&, const QString& issuer, const Error&)> done);
     void exchange(const TokenPtr& subject, const QUrl& endpoint, const QString& issuer, const ClientCredentials& client,
-                  Done done);
+        Done done);
 
     QUrl m_configuredEndpoint;
     QUrl m_tokenEndpoint;
     QString m_issuer;
     QStringList m_subjectScopes;
-    QString m_subjectTokenType;    // access_token | id_token
+    QString m_subjectTokenType; // access_token | id_token
     QString m_requestedTokenType;
     QString m_audience;
     QString m_resource;
@@ -91,6 +91,18 @@ public:
     // Conformance mode: fetch the authorization URL itself (the test AS redirects at once).
     void setFetchAuthorizationUrl(bool fetch) { m_fetchAuthorizationUrl = fetch; }
 
+    // Sign-out: the credential-store entries of this strategy start with this (after the profile).
+    static QString storePrefix() { return QStringLiteral("oauth/"); }
+    // Sign-out: revokes the refresh token stored under `key` (RFC 7009) when its authorization
+    // server listed a revocation endpoint, authenticating as the client that got it. `done` says
+    // whether the server confirmed, the server's name and the redacted exchange (if one was sent).
+    // Never touches the store entry itself.
+    using RevokeDone = std::function<void(
+        bool revoked, const QString& server, const QString& problem, const HttpExchange& exchange)>;
+    static void revokeStoredToken(IdentityManager* identity, const QString& key, QObject* context, RevokeDone done);
+    // The refresh token in a store entry (the JSON record, or the bare token of older versions).
+    static Secret refreshTokenFromRecord(const QByteArray& record);
+
 private:
     struct Discovered;
     void discover(std::function<void(const Error&)> done);
@@ -107,7 +119,7 @@ private:
     std::shared_ptr<Discovered> m_d;
     QStringList m_scopes;
     bool m_scopesConfigured = false;
-    QString m_grant;               // authorization_code | client_credentials
+    QString m_grant; // authorization_code | client_credentials
     QUrl m_challengeMetadata;
     QString m_challengeScope;
     bool m_fetchAuthorizationUrl = false;
@@ -116,6 +128,7 @@ private:
     bool m_clientReady = false;
     Secret m_refreshToken;
     bool m_refreshLoaded = false;
+    bool m_clientRegistered = false; // the client came from dynamic registration (its record is in the store)
     QPointer<AuthorizationCodeSignIn> m_signIn;
 };
 

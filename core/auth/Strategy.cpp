@@ -16,7 +16,9 @@ namespace lanyard::auth {
 // ---- TokenStrategy -------------------------------------------------------------------------------
 
 TokenStrategy::TokenStrategy(ServerConfig server, IdentityManager* identity, QObject* parent)
-    : QObject(parent), m_server(std::move(server)), m_identity(identity)
+    : QObject(parent)
+    , m_server(std::move(server))
+    , m_identity(identity)
 {
 }
 
@@ -56,8 +58,30 @@ QStringList TokenStrategy::list(const char* key) const
     return out;
 }
 
-void TokenStrategy::loadClientCredentials(const QString& defaultClientId,
-                                          std::function<void(const ClientCredentials&, const Error&)> done)
+namespace {
+TokenStrategy::KeychainFactory& keychainFactory()
+{
+    static TokenStrategy::KeychainFactory factory;
+    return factory;
+}
+} // namespace
+
+void TokenStrategy::setKeychainFactory(KeychainFactory factory)
+{
+    keychainFactory() = std::move(factory);
+}
+
+CredentialStore* TokenStrategy::openKeychain()
+{
+    if (keychainFactory()) {
+        if (CredentialStore* store = keychainFactory()(this))
+            return store;
+    }
+    return new KeychainStore(QStringLiteral("lanyard"), this);
+}
+
+void TokenStrategy::loadClientCredentials(
+    const QString& defaultClientId, std::function<void(const ClientCredentials&, const Error&)> done)
 {
     ClientCredentials c;
     c.clientId = str("clientId", defaultClientId);
@@ -72,9 +96,11 @@ void TokenStrategy::loadClientCredentials(const QString& defaultClientId,
     const auto method = clientAuthMethodFromName(methodName);
     const QString where = QStringLiteral("servers (\"%1\").auth").arg(m_server.name);
     if (!method) {
-        done(c, Error(Error::Kind::Config, tr("%1.clientAuth \"%2\" is not known; use none, client_secret_basic, "
-                                              "client_secret_post or private_key_jwt.")
-                                               .arg(where, methodName.left(40))));
+        done(c,
+            Error(Error::Kind::Config,
+                tr("%1.clientAuth \"%2\" is not known; use none, client_secret_basic, "
+                   "client_secret_post or private_key_jwt.")
+                    .arg(where, methodName.left(40))));
         return;
     }
     c.method = *method;
@@ -98,10 +124,12 @@ void TokenStrategy::loadClientCredentials(const QString& defaultClientId,
         const auto key = pem.isEmpty() ? std::nullopt : crypto::Key::fromPem(pem, &why);
         pem.fill('\0');
         if (!key || !key->hasPrivateKey()) {
-            done(c, Error(Error::Kind::Config, tr("%1 uses private_key_jwt but no private key could be read from %2. Name "
-                                                  "a PEM file (\"privateKeyFile\") or an environment variable "
-                                                  "(\"privateKeyEnv\").")
-                                                   .arg(where, envName.isEmpty() ? file : envName)));
+            done(c,
+                Error(Error::Kind::Config,
+                    tr("%1 uses private_key_jwt but no private key could be read from %2. Name "
+                       "a PEM file (\"privateKeyFile\") or an environment variable "
+                       "(\"privateKeyEnv\").")
+                        .arg(where, envName.isEmpty() ? file : envName)));
             return;
         }
         c.privateKey = *key;
@@ -116,8 +144,9 @@ void TokenStrategy::loadClientCredentials(const QString& defaultClientId,
     if (!envName.isEmpty()) {
         const QByteArray value = qgetenv(envName.toLocal8Bit().constData());
         if (value.isEmpty()) {
-            done(c, Error(Error::Kind::Config, tr("%1: the environment variable %2 (the client secret) is not set.")
-                                                   .arg(where, envName)));
+            done(c,
+                Error(Error::Kind::Config,
+                    tr("%1: the environment variable %2 (the client secret) is not set.").arg(where, envName)));
             return;
         }
         c.secret = Secret(value);
@@ -125,30 +154,37 @@ void TokenStrategy::loadClientCredentials(const QString& defaultClientId,
         return;
     }
     if (!entry.isEmpty()) {
-        auto* store = new KeychainStore(QStringLiteral("lanyard"), this);
-        store->read(entry, [store, c, done, where, entry](const std::optional<QByteArray>& value, const Error& e) mutable {
-            store->deleteLater();
-            if (!value || value->isEmpty()) {
-                done(c, e.isError() ? e
-                                    : Error(Error::Kind::Config, QObject::tr("%1: the keychain has no entry \"%2\" (the "
-                                                                             "client secret). Add it with your keychain tool.")
-                                                                     .arg(where, entry)));
-                return;
-            }
-            c.secret = Secret(*value);
-            done(c, Error());
-        });
+        CredentialStore* store = openKeychain();
+        store->read(
+            entry, [store, c, done, where, entry](const std::optional<QByteArray>& value, const Error& e) mutable {
+                store->deleteLater();
+                if (!value || value->isEmpty()) {
+                    done(c,
+                        e.isError() ? e
+                                    : Error(Error::Kind::Config,
+                                        QObject::tr("%1: the keychain has no entry \"%2\" (the "
+                                                    "client secret). Add it with your keychain tool.")
+                                            .arg(where, entry)));
+                    return;
+                }
+                c.secret = Secret(*value);
+                done(c, Error());
+            });
         return;
     }
-    done(c, Error(Error::Kind::Config, tr("%1 uses %2: name the client secret's environment variable (\"clientSecretEnv\") "
-                                          "or keychain entry (\"clientSecretKeychain\"); secrets never go into the file.")
-                                           .arg(where, methodName)));
+    done(c,
+        Error(Error::Kind::Config,
+            tr("%1 uses %2: name the client secret's environment variable (\"clientSecretEnv\") "
+               "or keychain entry (\"clientSecretKeychain\"); secrets never go into the file.")
+                .arg(where, methodName)));
 }
 
 // ---- ServerTokenProvider --------------------------------------------------------------------------
 
 ServerTokenProvider::ServerTokenProvider(TokenStrategy* strategy, IdentityManager* identity, QObject* parent)
-    : TokenProvider(parent), m_strategy(strategy), m_identity(identity)
+    : TokenProvider(parent)
+    , m_strategy(strategy)
+    , m_identity(identity)
 {
     strategy->setParent(this);
 }
@@ -175,7 +211,8 @@ bool ServerTokenProvider::audienceMatches(const json& claims, const QStringList&
     }
     auto norm = [](const QString& s) {
         const QUrl u(s, QUrl::StrictMode);
-        if (u.isValid() && (u.scheme() == QLatin1String("http") || u.scheme() == QLatin1String("https")) && !u.host().isEmpty())
+        if (u.isValid() && (u.scheme() == QLatin1String("http") || u.scheme() == QLatin1String("https"))
+            && !u.host().isEmpty())
             return canonicalResource(u);
         QString t = s;
         while (t.endsWith(QLatin1Char('/')))
@@ -199,13 +236,12 @@ Error ServerTokenProvider::checkAudience(const TokenPtr& token)
         if (!m_audienceNoticeGiven && m_identity) {
             m_audienceNoticeGiven = true;
             m_identity->lifecycle()->notice(server, m_strategy->name(),
-                                            token->isJwt()
-                                                ? tr("The audience of the token for %1 is not checked: the configuration "
-                                                     "names no audience or resource for it.")
-                                                      .arg(server)
-                                                : tr("The token for %1 is opaque (not a JWT), so Lanyard cannot check "
-                                                     "whom it is for.")
-                                                      .arg(server));
+                token->isJwt() ? tr("The audience of the token for %1 is not checked: the configuration "
+                                    "names no audience or resource for it.")
+                                     .arg(server)
+                               : tr("The token for %1 is opaque (not a JWT), so Lanyard cannot check "
+                                    "whom it is for.")
+                                     .arg(server));
         }
         return Error();
     }
@@ -213,9 +249,9 @@ Error ServerTokenProvider::checkAudience(const TokenPtr& token)
         return Error();
     QString aud = QString::fromUtf8(dumpJson(token->claims.value("aud", json())));
     const Error e(Error::Kind::Auth,
-                  tr("The token obtained for server \"%1\" is meant for %2, not for this server (%3). Lanyard did not send "
-                     "it. Check the server's auth block (\"audience\", \"resource\", \"scopes\").")
-                      .arg(server, aud.left(200), expected.join(QStringLiteral(" or "))));
+        tr("The token obtained for server \"%1\" is meant for %2, not for this server (%3). Lanyard did not send "
+           "it. Check the server's auth block (\"audience\", \"resource\", \"scopes\").")
+            .arg(server, aud.left(200), expected.join(QStringLiteral(" or "))));
     if (m_identity) {
         LifecycleEvent ev;
         ev.kind = LifecycleEvent::Kind::Failed;
@@ -229,7 +265,8 @@ Error ServerTokenProvider::checkAudience(const TokenPtr& token)
     return e;
 }
 
-void ServerTokenProvider::obtain(const TokenStrategy::Need& need, std::function<void(const TokenPtr&, const Error&)> done)
+void ServerTokenProvider::obtain(
+    const TokenStrategy::Need& need, std::function<void(const TokenPtr&, const Error&)> done)
 {
     if (!m_identity) {
         done(nullptr, Error(Error::Kind::Internal, tr("The identity service is gone.")));
@@ -249,7 +286,8 @@ void ServerTokenProvider::obtain(const TokenStrategy::Need& need, std::function<
             ev.strategy = m_strategy->name();
             ev.fingerprint = stale->fingerprint();
             ev.message = stale->secondsLeft(m_identity->clock()) > 0
-                ? tr("Token expires in %1 s (within the refresh lead); getting a new one.").arg(stale->secondsLeft(m_identity->clock()))
+                ? tr("Token expires in %1 s (within the refresh lead); getting a new one.")
+                      .arg(stale->secondsLeft(m_identity->clock()))
                 : tr("Token expired; getting a new one.");
             m_identity->lifecycle()->add(ev);
             cache->remove(key);
@@ -309,11 +347,12 @@ void ServerTokenProvider::headersFor(const QUrl& requestUrl, HeadersCallback cal
             callback({}, aud);
             return;
         }
-        callback({{QByteArrayLiteral("Authorization"), QByteArrayLiteral("Bearer ") + t->token.reveal()}}, Error());
+        callback({ { QByteArrayLiteral("Authorization"), QByteArrayLiteral("Bearer ") + t->token.reveal() } }, Error());
     });
 }
 
-void ServerTokenProvider::handleChallenge(const AuthChallenge& challenge, std::function<void(bool, const Error&)> callback)
+void ServerTokenProvider::handleChallenge(
+    const AuthChallenge& challenge, std::function<void(bool, const Error&)> callback)
 {
     const QString server = m_strategy->server().name;
     if (auto* oauth = qobject_cast<OAuthStrategy*>(m_strategy))
@@ -336,11 +375,13 @@ void ServerTokenProvider::handleChallenge(const AuthChallenge& challenge, std::f
     LifecycleLog* log = m_identity ? m_identity->lifecycle() : nullptr;
 
     if (challenge.error == QLatin1String("insufficient_claims") && !challenge.claims.isEmpty()) {
-        QByteArray decoded = QByteArray::fromBase64(challenge.claims.toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+        QByteArray decoded
+            = QByteArray::fromBase64(challenge.claims.toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
         const QString claims = decoded.isEmpty() ? challenge.claims : QString::fromUtf8(decoded);
         if (log)
-            log->notice(server, m_strategy->name(), tr("The server asks for a stronger sign-in (claims challenge); signing "
-                                                       "in again with the requested claims."));
+            log->notice(server, m_strategy->name(),
+                tr("The server asks for a stronger sign-in (claims challenge); signing "
+                   "in again with the requested claims."));
         TokenStrategy::Need need;
         need.force = true;
         need.claims = claims;
@@ -350,17 +391,21 @@ void ServerTokenProvider::handleChallenge(const AuthChallenge& challenge, std::f
     if (challenge.httpStatus == 403 && challenge.error == QLatin1String("insufficient_scope")) {
         const QStringList wanted = splitScopes(challenge.scope);
         if (m_stepUps >= m_maxStepUps) {
-            callback(false, Error(Error::Kind::Auth, tr("Server \"%1\" still refuses after %2 step-ups (it wants %3). Ask "
-                                                        "its administrator for the permission.")
-                                                         .arg(server)
-                                                         .arg(m_stepUps)
-                                                         .arg(challenge.scope.left(200))));
+            callback(false,
+                Error(Error::Kind::Auth,
+                    tr("Server \"%1\" still refuses after %2 step-ups (it wants %3). Ask "
+                       "its administrator for the permission.")
+                        .arg(server)
+                        .arg(m_stepUps)
+                        .arg(challenge.scope.left(200))));
             return;
         }
         if (wanted.isEmpty() || !m_strategy->addScopes(wanted)) {
-            callback(false, Error(Error::Kind::Auth, tr("Server \"%1\" refused: the token lacks a permission (%2), and "
-                                                        "this auth type cannot ask for more. Ask its administrator.")
-                                                         .arg(server, challenge.scope.isEmpty() ? tr("not named") : challenge.scope.left(200))));
+            callback(false,
+                Error(Error::Kind::Auth,
+                    tr("Server \"%1\" refused: the token lacks a permission (%2), and "
+                       "this auth type cannot ask for more. Ask its administrator.")
+                        .arg(server, challenge.scope.isEmpty() ? tr("not named") : challenge.scope.left(200))));
             return;
         }
         ++m_stepUps;
@@ -381,23 +426,27 @@ void ServerTokenProvider::handleChallenge(const AuthChallenge& challenge, std::f
     if (challenge.httpStatus == 401) {
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         if (m_lastForcedAtMs >= 0 && now - m_lastForcedAtMs < 5000) {
-            callback(false, Error(Error::Kind::Auth, tr("Server \"%1\" refused a token Lanyard had just obtained for it. "
-                                                        "Check the server's auth block (audience, scopes) or ask its "
-                                                        "administrator whether your account may use it.")
-                                                         .arg(server)));
+            callback(false,
+                Error(Error::Kind::Auth,
+                    tr("Server \"%1\" refused a token Lanyard had just obtained for it. "
+                       "Check the server's auth block (audience, scopes) or ask its "
+                       "administrator whether your account may use it.")
+                        .arg(server)));
             return;
         }
         const TokenPtr old = m_identity ? m_identity->cache()->find(m_strategy->cacheKey()) : nullptr;
         if (log && !old) {
-            log->notice(server, m_strategy->name(), tr("The server asks for authorization (HTTP 401); getting a token."));
+            log->notice(
+                server, m_strategy->name(), tr("The server asks for authorization (HTTP 401); getting a token."));
         } else if (log) {
             LifecycleEvent ev;
             ev.kind = LifecycleEvent::Kind::Expired;
             ev.server = server;
             ev.strategy = m_strategy->name();
             ev.fingerprint = old ? old->fingerprint() : QString();
-            ev.message = tr("The server refused the token (HTTP 401%1); getting a new one once.")
-                             .arg(challenge.error.isEmpty() ? QString() : QStringLiteral(", ") + challenge.error.left(40));
+            ev.message
+                = tr("The server refused the token (HTTP 401%1); getting a new one once.")
+                      .arg(challenge.error.isEmpty() ? QString() : QStringLiteral(", ") + challenge.error.left(40));
             log->add(ev);
         }
         m_strategy->forgetState();
@@ -415,7 +464,8 @@ bool KeychainBearerStrategy::configure(Error* error)
 {
     m_entry = m_server.auth.keychain;
     if (m_entry.isEmpty()) {
-        *error = Error(Error::Kind::Config, tr("servers (\"%1\").auth needs \"keychain\" (the entry name) or \"env\".").arg(m_server.name));
+        *error = Error(Error::Kind::Config,
+            tr("servers (\"%1\").auth needs \"keychain\" (the entry name) or \"env\".").arg(m_server.name));
         return false;
     }
     return true;
@@ -433,22 +483,26 @@ TokenKey KeychainBearerStrategy::cacheKey() const
 void KeychainBearerStrategy::acquire(const Need& need, Done done)
 {
     if (need.force) {
-        done(nullptr, Error(Error::Kind::Auth, tr("Server \"%1\" refused the token from the keychain entry \"%2\". Replace "
-                                                  "the token in the keychain.")
-                                                   .arg(m_server.name, m_entry)));
+        done(nullptr,
+            Error(Error::Kind::Auth,
+                tr("Server \"%1\" refused the token from the keychain entry \"%2\". Replace "
+                   "the token in the keychain.")
+                    .arg(m_server.name, m_entry)));
         return;
     }
-    auto* store = new KeychainStore(QStringLiteral("lanyard"), this);
+    CredentialStore* store = openKeychain();
     QPointer<KeychainBearerStrategy> self(this);
     store->read(m_entry, [self, store, done](const std::optional<QByteArray>& value, const Error& e) {
         store->deleteLater();
         if (!self)
             return;
         if (!value || value->isEmpty()) {
-            done(nullptr, e.isError() ? e
-                                      : Error(Error::Kind::Auth, tr("The keychain has no entry \"%1\" for server \"%2\". Add "
-                                                                    "the token to the keychain under that name.")
-                                                                     .arg(self->m_entry, self->m_server.name)));
+            done(nullptr,
+                e.isError() ? e
+                            : Error(Error::Kind::Auth,
+                                tr("The keychain has no entry \"%1\" for server \"%2\". Add "
+                                   "the token to the keychain under that name.")
+                                    .arg(self->m_entry, self->m_server.name)));
             return;
         }
         auto t = makeIssuedToken(Secret(value->trimmed()), -1, self->m_identity ? self->m_identity->clock() : nullptr);
@@ -477,7 +531,8 @@ TokenProvider* createTokenProvider(const ServerConfig& server, IdentityManager* 
     else if (type == QLatin1String("bearer"))
         strategy = new KeychainBearerStrategy(server, identity);
     else {
-        *error = Error(Error::Kind::Config, QObject::tr("Server \"%1\": the auth type \"%2\" is not known.").arg(server.name, type));
+        *error = Error(Error::Kind::Config,
+            QObject::tr("Server \"%1\": the auth type \"%2\" is not known.").arg(server.name, type));
         return nullptr;
     }
     if (!strategy->configure(error)) {

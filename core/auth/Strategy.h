@@ -18,6 +18,7 @@
 
 namespace lanyard::auth {
 
+class CredentialStore;
 class LifecycleLog;
 
 // One way of getting a token for one MCP server (the `auth.type` of its configuration). The
@@ -38,8 +39,8 @@ public:
 
     struct Need
     {
-        bool force = false;   // the cached token was refused: get a new one
-        QString claims;       // claims challenge to satisfy (Entra CAE)
+        bool force = false; // the cached token was refused: get a new one
+        QString claims; // claims challenge to satisfy (Entra CAE)
     };
     using Done = std::function<void(const TokenPtr& token, const Error& error)>;
     virtual void acquire(const Need& need, Done done) = 0;
@@ -50,7 +51,7 @@ public:
     virtual bool addScopes(const QStringList& scopes);
     virtual QStringList currentScopes() const { return {}; }
     // A 401 with a fresh token: forget what might be stale (metadata, client registration...).
-    virtual void forgetState() {}
+    virtual void forgetState() { }
     // True: send the first request without a token and start from the server's 401 challenge
     // (the MCP authorization flow), instead of getting a token before the first request.
     virtual bool waitsForChallenge() const { return false; }
@@ -60,14 +61,22 @@ public:
     LifecycleLog* lifecycle() const;
     const json& authBlock() const { return m_server.auth.raw; }
 
+    // Where keychain entries named in a configuration are read (bearer tokens, client secrets):
+    // by default a KeychainStore for the service "lanyard". Tests put a MemoryStore here. The
+    // factory makes one store per read; the caller owns it.
+    using KeychainFactory = std::function<CredentialStore*(QObject* parent)>;
+    static void setKeychainFactory(KeychainFactory factory);
+
 protected:
+    CredentialStore* openKeychain();
     // Small readers for the auth block.
     QString str(const char* key, const QString& fallback = {}) const;
     QStringList list(const char* key) const;
     // Client credentials from the auth block: clientId, clientAuth, clientSecretEnv /
     // clientSecretKeychain, privateKeyFile / privateKeyEnv. Secrets never come from the file.
     // Asynchronous because the keychain is.
-    void loadClientCredentials(const QString& defaultClientId, std::function<void(const ClientCredentials&, const Error&)> done);
+    void loadClientCredentials(
+        const QString& defaultClientId, std::function<void(const ClientCredentials&, const Error&)> done);
 
     ServerConfig m_server;
     QPointer<IdentityManager> m_identity;
@@ -83,7 +92,8 @@ public:
     ~ServerTokenProvider() override;
 
     void headersFor(const QUrl& requestUrl, HeadersCallback callback) override;
-    void handleChallenge(const AuthChallenge& challenge, std::function<void(bool retry, const Error& error)> callback) override;
+    void handleChallenge(
+        const AuthChallenge& challenge, std::function<void(bool retry, const Error& error)> callback) override;
     QString strategyName() const override;
 
     TokenStrategy* strategy() const { return m_strategy; }
@@ -109,6 +119,7 @@ private:
 
 // Builds the provider for a server with an identity auth type (entra, token-exchange, oauth,
 // cross-app-access, bearer from the keychain). nullptr with *error when the block is not usable.
-TokenProvider* createTokenProvider(const ServerConfig& server, IdentityManager* identity, QObject* parent, Error* error);
+TokenProvider* createTokenProvider(
+    const ServerConfig& server, IdentityManager* identity, QObject* parent, Error* error);
 
 } // namespace lanyard::auth
