@@ -22,10 +22,19 @@ run_suite() {
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j "$jobs"
   echo "== test ($preset)"
-  # A private D-Bus session with an unlocked keyring, so keychain tests use the real Secret Service.
-  dbus-run-session -- bash -c '
-    echo -n lanyard-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || true
-    ctest --preset "$0" "$@"' "$preset" "$@"
+  # A private D-Bus session with a fresh, unlocked keyring, so keychain tests use the real Secret
+  # Service. The keyring daemon gets a temporary HOME/XDG_DATA_HOME: an existing login.keyring
+  # of the user (locked, with another password) would otherwise refuse the unlock and the tests
+  # would quietly fall back to memory. The user's own keyring is never touched.
+  local keyring_dir status=0
+  keyring_dir="$(mktemp -d "${TMPDIR:-/tmp}/lanyard-keyring.XXXXXX")"
+  dbus-run-session -- env LANYARD_KEYRING_DIR="$keyring_dir" bash -c '
+    mkdir -p "$LANYARD_KEYRING_DIR/data"
+    echo -n lanyard-test | HOME="$LANYARD_KEYRING_DIR" XDG_DATA_HOME="$LANYARD_KEYRING_DIR/data" \
+      gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || true
+    ctest --preset "$0" "$@"' "$preset" "$@" || status=$?
+  rm -rf "$keyring_dir"
+  return "$status"
 }
 
 run_suite default "$@"

@@ -14,7 +14,9 @@ LogCapture::LogCapture()
 {
     QMutexLocker lock(&g_mutex);
     g_lines.clear();
-    QLoggingCategory::setFilterRules(QStringLiteral("*.debug=true"));
+    // Every level of every category: "*.debug=true" alone leaves info off in categories declared
+    // with a QtWarningMsg default (Lanyard's own), and lines nobody sees cannot be checked.
+    QLoggingCategory::setFilterRules(QStringLiteral("*.debug=true\n*.info=true\n*.warning=true\n*.critical=true"));
     m_previous = qInstallMessageHandler(&LogCapture::handler);
 }
 

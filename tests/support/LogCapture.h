@@ -6,8 +6,8 @@
 
 namespace lanyard::test {
 
-// Captures every qDebug/qInfo/qWarning/qCritical line while alive (all categories enabled),
-// so a test can assert that no secret reached a log.
+// Captures every qDebug/qInfo/qWarning/qCritical line while alive (all categories enabled at
+// every level: debug, info, warning, critical), so a test can assert that no secret reached a log.
 class LogCapture
 {
 public:
