@@ -5,6 +5,7 @@
 // refresh token and its refresh in a later strategy, refusals (resource mismatch, no S256), and
 // sign-out revoking the per-server refresh token (RFC 7009) with each kind of client.
 #include "AuthTestSupport.h"
+#include "LogCapture.h"
 
 #include "auth/CredentialStore.h"
 #include "auth/Identity.h"
@@ -86,8 +87,9 @@ private:
             return Script::json(dumpJson(registrationAnswer), {}, 201);
         if (r.path == "/token") {
             ++tokensIssued;
-            json t { { "access_token", ss(QStringLiteral("at-%1").arg(tokensIssued)) }, { "token_type", "Bearer" },
-                { "expires_in", 3600 }, { "refresh_token", ss(QStringLiteral("rt-%1").arg(tokensIssued)) } };
+            json t { { "access_token", ss(QStringLiteral("access-token-value-%1").arg(tokensIssued)) },
+                { "token_type", "Bearer" }, { "expires_in", 3600 },
+                { "refresh_token", ss(QStringLiteral("refresh-token-value-%1").arg(tokensIssued)) } };
             return Script::json(dumpJson(t));
         }
         if (r.path == "/revoke")
@@ -115,6 +117,7 @@ private slots:
     void signOutRevokesWithRegisteredSecret();
     void signOutRevokesWithPreRegisteredKeychainSecret();
     void signOutWithoutRevocationEndpointStillForgets();
+    void nothingLeaks();
 
 private:
     ServerConfig server(const json& extra = json::object()) const;
@@ -142,7 +145,7 @@ void TestOAuthStrategy::init()
         m_opened << url;
         QUrl back(authtest::queryValue(url, QStringLiteral("redirect_uri")));
         back.setQuery(
-            QStringLiteral("code=code-%1&state=%2&iss=%3")
+            QStringLiteral("code=authorization-code-%1&state=%2&iss=%3")
                 .arg(m_opened.size())
                 .arg(QString::fromLatin1(QUrl::toPercentEncoding(authtest::queryValue(url, QStringLiteral("state")))),
                     QString::fromLatin1(QUrl::toPercentEncoding(m_as->base()))));
@@ -222,7 +225,7 @@ void TestOAuthStrategy::authorizationCodeWithPkceAndResource()
     const auto [token, error] = acquire(strategy);
     QVERIFY2(!error.isError(), qPrintable(error.message));
     QVERIFY(token);
-    QCOMPARE(token->token.revealString(), QStringLiteral("at-1"));
+    QCOMPARE(token->token.revealString(), QStringLiteral("access-token-value-1"));
     QCOMPARE(token->strategy, QStringLiteral("oauth"));
 
     // Dynamic registration as a public native client with loopback redirects.
@@ -248,7 +251,7 @@ void TestOAuthStrategy::authorizationCodeWithPkceAndResource()
     QCOMPARE(tokenRequests.size(), 1);
     const QByteArray body = tokenRequests.at(0).body;
     QCOMPARE(m_as->field(body, QStringLiteral("grant_type")), QStringLiteral("authorization_code"));
-    QCOMPARE(m_as->field(body, QStringLiteral("code")), QStringLiteral("code-1"));
+    QCOMPARE(m_as->field(body, QStringLiteral("code")), QStringLiteral("authorization-code-1"));
     QCOMPARE(m_as->field(body, QStringLiteral("client_id")), QStringLiteral("dyn-client-1"));
     QCOMPARE(m_as->field(body, QStringLiteral("resource")), canonicalResource(m_as->mcpUrl()));
     const QString verifier = m_as->field(body, QStringLiteral("code_verifier"));
@@ -260,7 +263,7 @@ void TestOAuthStrategy::authorizationCodeWithPkceAndResource()
     QVERIFY(record);
     const auto j = parseJson(*record);
     QVERIFY(j && j->is_object());
-    QCOMPARE(qs(*j, "refresh_token"), QStringLiteral("rt-1"));
+    QCOMPARE(qs(*j, "refresh_token"), QStringLiteral("refresh-token-value-1"));
     QCOMPARE(qs(*j, "revocation_endpoint"), m_as->base() + QStringLiteral("/revoke"));
     QCOMPARE(qs(*j, "client_id"), QStringLiteral("dyn-client-1"));
     QCOMPARE(qs(*j, "server"), QStringLiteral("tickets"));
@@ -280,17 +283,18 @@ void TestOAuthStrategy::laterStrategyRefreshesFromStore()
     QVERIFY(later.configure(&configError));
     const auto [token, error] = acquire(later);
     QVERIFY2(!error.isError(), qPrintable(error.message));
-    QCOMPARE(token->token.revealString(), QStringLiteral("at-2"));
+    QCOMPARE(token->token.revealString(), QStringLiteral("access-token-value-2"));
     QCOMPARE(token->obtainedBy, QStringLiteral("refresh"));
     QCOMPARE(m_opened.size(), 1);
     QCOMPARE(m_as->requestsTo("/register").size(), 1);
     const QByteArray body = m_as->requestsTo("/token").at(1).body;
     QCOMPARE(m_as->field(body, QStringLiteral("grant_type")), QStringLiteral("refresh_token"));
-    QCOMPARE(m_as->field(body, QStringLiteral("refresh_token")), QStringLiteral("rt-1"));
+    QCOMPARE(m_as->field(body, QStringLiteral("refresh_token")), QStringLiteral("refresh-token-value-1"));
     QCOMPARE(m_as->field(body, QStringLiteral("resource")), canonicalResource(m_as->mcpUrl()));
     QCOMPARE(m_as->field(body, QStringLiteral("client_id")), QStringLiteral("dyn-client-1"));
     // The rotated refresh token replaced the old one.
-    QCOMPARE(OAuthStrategy::refreshTokenFromRecord(*stored(serverKey())).revealString(), QStringLiteral("rt-2"));
+    QCOMPARE(OAuthStrategy::refreshTokenFromRecord(*stored(serverKey())).revealString(),
+        QStringLiteral("refresh-token-value-2"));
 }
 
 void TestOAuthStrategy::refreshTokenRecordFormats_data()
@@ -349,7 +353,7 @@ void TestOAuthStrategy::signOutRevokesServerRefreshToken()
     const auto revocations = m_as->requestsTo("/revoke");
     QCOMPARE(revocations.size(), 1);
     const QByteArray body = revocations.at(0).body;
-    QCOMPARE(m_as->field(body, QStringLiteral("token")), QStringLiteral("rt-1"));
+    QCOMPARE(m_as->field(body, QStringLiteral("token")), QStringLiteral("refresh-token-value-1"));
     QCOMPARE(m_as->field(body, QStringLiteral("token_type_hint")), QStringLiteral("refresh_token"));
     QCOMPARE(m_as->field(body, QStringLiteral("client_id")), QStringLiteral("dyn-client-1"));
     QVERIFY(!revocations.at(0).hasHeader("Authorization"));
@@ -372,7 +376,7 @@ void TestOAuthStrategy::signOutRevokesWithRegisteredSecret()
     QCOMPARE(revocations.size(), 1);
     QCOMPARE(revocations.at(0).header("Authorization"),
         QByteArray("Basic ") + QByteArray("dyn-client-2:dyn-secret").toBase64());
-    QCOMPARE(m_as->field(revocations.at(0).body, QStringLiteral("token")), QStringLiteral("rt-1"));
+    QCOMPARE(m_as->field(revocations.at(0).body, QStringLiteral("token")), QStringLiteral("refresh-token-value-1"));
     QVERIFY(!stored(serverKey()));
     // The registration went with the sign-out too.
     QVERIFY(!stored(m_id->storeKey(QStringLiteral("oauth-client/") + m_as->base())));
@@ -403,7 +407,7 @@ void TestOAuthStrategy::signOutRevokesWithPreRegisteredKeychainSecret()
     const QByteArray body = revocations.at(0).body;
     QCOMPARE(m_as->field(body, QStringLiteral("client_id")), QStringLiteral("pre-client"));
     QCOMPARE(m_as->field(body, QStringLiteral("client_secret")), QStringLiteral("pre-secret"));
-    QCOMPARE(m_as->field(body, QStringLiteral("token")), QStringLiteral("rt-1"));
+    QCOMPARE(m_as->field(body, QStringLiteral("token")), QStringLiteral("refresh-token-value-1"));
 }
 
 void TestOAuthStrategy::signOutWithoutRevocationEndpointStillForgets()
@@ -423,6 +427,39 @@ void TestOAuthStrategy::signOutWithoutRevocationEndpointStillForgets()
     for (const LifecycleEvent& e : m_id->lifecycle()->events())
         noticed = noticed || (e.server == QLatin1String("tickets") && e.message.contains(QLatin1String("not revoked")));
     QVERIFY(noticed);
+}
+
+void TestOAuthStrategy::nothingLeaks()
+{
+    // Registration with a secret, sign-in, refresh in a later strategy and sign-out, with every
+    // log category on at every level: none of the secrets may be in a log line.
+    m_as->registrationAnswer = json { { "client_id", "dyn-client-3" },
+        { "client_secret", "registered-client-secret-value" }, { "token_endpoint_auth_method", "client_secret_post" } };
+    test::LogCapture capture;
+    {
+        OAuthStrategy first(server(), m_id.get());
+        Error configError;
+        QVERIFY(first.configure(&configError));
+        QVERIFY(!acquire(first).second.isError());
+    }
+    {
+        OAuthStrategy later(server(), m_id.get());
+        Error configError;
+        QVERIFY(later.configure(&configError));
+        QVERIFY(!acquire(later).second.isError());
+    }
+    QVERIFY(!signOut().isError());
+    QCOMPARE(m_as->requestsTo("/revoke").size(), 1);
+    QVERIFY(!capture.lines().isEmpty()); // the capture sees Lanyard's info lines
+    QStringList secrets { QStringLiteral("access-token-value-1"), QStringLiteral("access-token-value-2"),
+        QStringLiteral("refresh-token-value-1"), QStringLiteral("refresh-token-value-2"),
+        QStringLiteral("authorization-code-1"), QStringLiteral("registered-client-secret-value"),
+        m_as->field(m_as->requestsTo("/token").at(0).body, QStringLiteral("code_verifier")),
+        authtest::queryValue(m_opened.at(0), QStringLiteral("state")) };
+    for (const QString& secret : secrets) {
+        QVERIFY(secret.size() >= 16);
+        QVERIFY2(!capture.contains(secret), qPrintable(QStringLiteral("leaked: ") + secret.left(12)));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestOAuthStrategy)

@@ -8,6 +8,7 @@
 // the provider's account, refresh works, sign-out revokes the refresh token (RFC 7009) and what
 // must be refused is refused (tampered state, swapped nonce, keys that do not match, abort).
 #include "InteropSupport.h"
+#include "LogCapture.h"
 
 #include "auth/CredentialStore.h"
 #include "auth/HttpClient.h"
@@ -347,6 +348,7 @@ void TestOidcProviderInterop::signInWithLoginAndConsent()
 {
     QVERIFY(startProvider());
     QSignalSpy notices(m_id.get(), &IdentityManager::noticeRaised);
+    test::LogCapture capture; // every category, every level
     const Error e = signIn();
     QVERIFY2(!e.isError(), qPrintable(e.message + QLatin1Char(' ') + m_browser->failure));
     QCOMPARE(m_browser->opened, 1);
@@ -396,6 +398,18 @@ void TestOidcProviderInterop::signInWithLoginAndConsent()
     QVERIFY2(!whoError.isError(), qPrintable(whoError.message));
     QCOMPARE(qs(claims, "sub"), QStringLiteral("grace@interop.example"));
     QCOMPARE(qs(claims, "iss"), m_provider->issuer);
+
+    // Nothing secret reached a log: tokens, the code, state and nonce.
+    QVERIFY(!capture.lines().isEmpty());
+    QStringList secrets { a.idToken.revealString(), a.refreshToken.revealString(), nonce,
+        asked.queryItemValue(QStringLiteral("state"), QUrl::FullyDecoded),
+        QUrlQuery(m_browser->redirects.at(0)).queryItemValue(QStringLiteral("code"), QUrl::FullyDecoded) };
+    for (const TokenPtr& t : m_id->cache()->all())
+        secrets << t->token.revealString();
+    for (const QString& secret : secrets) {
+        QVERIFY(secret.size() >= 16);
+        QVERIFY2(!capture.contains(secret), qPrintable(QStringLiteral("leaked: ") + secret.left(8)));
+    }
 }
 
 void TestOidcProviderInterop::refreshAndSignOutRevokes()
