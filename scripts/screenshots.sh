@@ -37,4 +37,16 @@ mkdir -p "$out"
 export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" LANG=C.UTF-8
 mkdir -p "$XDG_CONFIG_HOME"
 xvfb-run -a -s "-screen 0 1400x900x24" ${LANYARD_WRAPPER:-} "$lanyard" --fusion --config "$config" --screenshot-dir "$out"
+
+# The identity pictures (sign-in dialog, Identity page, token timeline, access matrix) need the
+# identity lab (IdP + token service), which the GUI test starts in-process: it saves them when
+# LANYARD_SCREENSHOT_DIR is set.
+identity_test="$build/tests/gui/TestIdentityGui"
+if [ -x "$identity_test" ]; then
+  LANYARD_SCREENSHOT_DIR="$out" QT_LOGGING_RULES="lanyard.lab.info=false" \
+    xvfb-run -a -s "-screen 0 1400x900x24" "$identity_test" -platform xcb -style Fusion >"$work/identity-shots.log" 2>&1 \
+    || { echo "identity screenshots failed:" >&2; tail -20 "$work/identity-shots.log" >&2; exit 1; }
+else
+  echo "note: $identity_test not built; identity screenshots skipped" >&2
+fi
 echo "screenshots in $out"

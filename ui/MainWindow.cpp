@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "MainWindow.h"
 
+#include "AccessMatrixPage.h"
+#include "AccountButton.h"
 #include "ActivityPage.h"
 #include "ElicitationDialog.h"
 #include "Icons.h"
@@ -11,7 +13,10 @@
 #include "ResourcesPage.h"
 #include "ServerDialog.h"
 #include "ServerListModel.h"
+#include "TimelinePage.h"
 #include "ToolsPage.h"
+#include "TourDialog.h"
+#include "auth/Install.h"
 
 #include "lanyard/Version.h"
 
@@ -138,7 +143,7 @@ MainWindow::MainWindow(SessionManager* manager, QWidget* parent)
     m_resources->setObjectName(QStringLiteral("resourcesPage"));
     m_prompts = new PromptsPage(m_pages);
     m_prompts->setObjectName(QStringLiteral("promptsPage"));
-    m_identity = new IdentityPage(m_pages);
+    m_identity = new IdentityPage(auth::identity(), m_pages);
     m_identity->setObjectName(QStringLiteral("identityPage"));
     m_activity = new ActivityPage(m_pages);
     m_activity->setObjectName(QStringLiteral("activityPage"));
@@ -147,6 +152,12 @@ MainWindow::MainWindow(SessionManager* manager, QWidget* parent)
     m_pages->addTab(m_prompts, ui::icon(QStringLiteral("prompt")), tr("Prompts"));
     m_pages->addTab(m_identity, ui::icon(QStringLiteral("identity")), tr("Identity"));
     m_pages->addTab(m_activity, ui::icon(QStringLiteral("activity")), tr("Activity"));
+    m_timeline = new TimelinePage(auth::identity(), m_pages);
+    m_timeline->setObjectName(QStringLiteral("timelinePage"));
+    m_pages->addTab(m_timeline, ui::icon(QStringLiteral("timeline")), tr("Token timeline"));
+    m_access = new AccessMatrixPage(manager, auth::identity(), m_pages);
+    m_access->setObjectName(QStringLiteral("accessPage"));
+    m_pages->addTab(m_access, ui::icon(QStringLiteral("matrix")), tr("Access"));
     mv->addWidget(m_pages, 1);
 
     m_splitter->addWidget(sidebar);
@@ -249,8 +260,12 @@ void MainWindow::createActions()
     m_aboutAction = new QAction(ui::icon(QStringLiteral("about")), tr("&About Lanyard"), this);
     m_aboutAction->setMenuRole(QAction::AboutRole);
     connect(m_aboutAction, &QAction::triggered, this, &MainWindow::about);
+    m_tourAction = new QAction(ui::icon(QStringLiteral("info")), tr("&Tour: What to Try"), this);
+    m_tourAction->setObjectName(QStringLiteral("tourAction"));
+    connect(m_tourAction, &QAction::triggered, this, &MainWindow::showTour);
 
-    const QStringList pageNames { tr("&Tools"), tr("&Resources"), tr("&Prompts"), tr("&Identity"), tr("&Activity") };
+    const QStringList pageNames { tr("&Tools"), tr("&Resources"), tr("&Prompts"), tr("&Identity"), tr("&Activity"),
+        tr("Token Time&line"), tr("A&ccess") };
     for (int i = 0; i < pageNames.size(); ++i) {
         auto* a = new QAction(pageNames[i], this);
         a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
@@ -284,6 +299,7 @@ void MainWindow::createMenus()
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addActions(m_pageActions);
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(m_tourAction);
     help->addAction(m_aboutAction);
 
     QToolBar* bar = addToolBar(tr("Main"));
@@ -296,19 +312,11 @@ void MainWindow::createMenus()
     auto* spacer = new QWidget(bar);
     spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     bar->addWidget(spacer);
-    // Account: the identity module will sign in here. Until then it says so and does nothing.
-    m_account = new QToolButton(bar);
-    m_account->setObjectName(QStringLiteral("accountButton"));
-    m_account->setIcon(ui::icon(QStringLiteral("account")));
-    m_account->setText(tr("Not signed in"));
-    m_account->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-    m_account->setPopupMode(QToolButton::InstantPopup);
-    m_account->setAccessibleName(tr("Account"));
-    m_account->setToolTip(tr("Sign-in arrives with the identity module"));
-    auto* accountMenu = new QMenu(m_account);
-    QAction* placeholder = accountMenu->addAction(tr("Sign-in arrives with the identity module"));
-    placeholder->setEnabled(false);
-    m_account->setMenu(accountMenu);
+    // Account: sign in / the signed-in card / sign out, over the process-wide identity.
+    m_account = new AccountButton(bar);
+    m_account->setIdentity(auth::identity());
+    connect(m_account, &AccountButton::errorOccurred, this, [this](const QString& text) { showMessage(text); });
+    connect(m_account, &AccountButton::messageRaised, this, [this](const QString& text) { showMessage(text, false); });
     bar->addWidget(m_account);
 }
 
@@ -659,6 +667,13 @@ void MainWindow::exportServers()
         return;
     }
     showMessage(tr("Exported %1 servers to %2.").arg(m_manager->count()).arg(path), false);
+}
+
+void MainWindow::showTour()
+{
+    auto* tour = new TourDialog(this);
+    tour->setAttribute(Qt::WA_DeleteOnClose);
+    tour->open();
 }
 
 void MainWindow::about()

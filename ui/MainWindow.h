@@ -20,8 +20,11 @@ class QToolButton;
 
 namespace lanyard {
 
+class AccessMatrixPage;
+class AccountButton;
 class ActivityPage;
 class IdentityPage;
+class TimelinePage;
 class MessageBar;
 class PromptsPage;
 class ResourcesPage;
@@ -34,7 +37,7 @@ class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    enum class Page { Tools, Resources, Prompts, Identity, Activity };
+    enum class Page { Tools, Resources, Prompts, Identity, Activity, Timeline, Access };
     Q_ENUM(Page)
 
     explicit MainWindow(SessionManager* manager, QWidget* parent = nullptr);
@@ -50,6 +53,10 @@ public:
     ResourcesPage* resourcesPage() const { return m_resources; }
     PromptsPage* promptsPage() const { return m_prompts; }
     ActivityPage* activityPage() const { return m_activity; }
+    IdentityPage* identityPage() const { return m_identity; }
+    TimelinePage* timelinePage() const { return m_timeline; }
+    AccessMatrixPage* accessPage() const { return m_access; }
+    AccountButton* accountButton() const { return m_account; }
     MessageBar* messageBar() const { return m_messageBar; }
     MessageBar* connectionBanner() const { return m_banner; }
 
@@ -74,6 +81,7 @@ public slots:
     void disconnectCurrent();
     void reconnectCurrent();
     void about();
+    void showTour();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -107,7 +115,9 @@ private:
     PromptsPage* m_prompts;
     IdentityPage* m_identity;
     ActivityPage* m_activity;
-    QToolButton* m_account;
+    AccountButton* m_account;
+    TimelinePage* m_timeline;
+    AccessMatrixPage* m_access;
 
     QAction* m_addAction;
     QAction* m_importAction;
@@ -122,6 +132,7 @@ private:
     QAction* m_searchAction;
     QAction* m_callAction;
     QAction* m_aboutAction;
+    QAction* m_tourAction;
     QList<QAction*> m_pageActions;
     bool m_configBroken = false;
 };

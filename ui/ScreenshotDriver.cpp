@@ -270,8 +270,12 @@ void ScreenshotDriver::buildSteps()
             },
             [w] { return w->promptsPage()->contentView()->findChild<QLabel*>(QStringLiteral("resultStatus")); }, 15000,
             QStringLiteral("prompts"), nullptr });
+        // The identity pictures against the identity lab come from tests/gui/TestIdentityGui; here
+        // the page for a server without sign-in.
         m_steps.push_back({ QStringLiteral("identity"), [w] { w->showPage(MainWindow::Page::Identity); }, nullptr, 1000,
-            QStringLiteral("identity"), nullptr });
+            QStringLiteral("identity-no-sign-in"), nullptr });
+        m_steps.push_back({ QStringLiteral("access matrix"), [w] { w->showPage(MainWindow::Page::Access); }, nullptr,
+            1000, QStringLiteral("access-lab"), nullptr });
         m_steps.push_back({ QStringLiteral("activity"),
             [w] {
                 w->showPage(MainWindow::Page::Activity);

@@ -4,6 +4,10 @@
 #include "Icons.h"
 #include "MainWindow.h"
 #include "ScreenshotDriver.h"
+#include "TourDialog.h"
+#include "auth/BrowserLauncher.h"
+#include "auth/Identity.h"
+#include "auth/Install.h"
 #include "config/Config.h"
 #include "session/SessionManager.h"
 
@@ -13,6 +17,7 @@
 #include <QCommandLineParser>
 #include <QNetworkAccessManager>
 #include <QStyleFactory>
+#include <QTimer>
 
 #include <cstdio>
 #include <cstring>
@@ -60,21 +65,36 @@ int main(int argc, char** argv)
     if (parser.isSet(styleOption))
         QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
 
+    // Identity strategies (entra, token-exchange, oauth, cross-app-access, keychain bearer) plug
+    // into the client factory before any session exists.
+    lanyard::auth::install();
     QNetworkAccessManager network;
+    lanyard::auth::identity()->setNetwork(&network);
+    lanyard::auth::identity()->setBrowserLauncher(lanyard::auth::browser::system());
     lanyard::SessionManager manager;
     manager.setNetworkAccessManager(&network);
     const QString path = parser.isSet(configOption) ? parser.value(configOption) : lanyard::ConfigStore::defaultPath();
     lanyard::Error error;
     const bool loaded = manager.load(path, &error);
+    // The "identity" block (how the person signs in); a wrong one is reported, servers still load.
+    lanyard::Error identityError;
+    const lanyard::json& identityBlock = manager.config().identity;
+    if (loaded && identityBlock.is_object() && !identityBlock.empty())
+        lanyard::auth::configure(manager.config(), &identityError);
 
     lanyard::MainWindow window(&manager);
     if (!loaded)
         window.showConfigError(error);
+    else if (identityError.isError())
+        window.showMessage(QApplication::translate("main", "The sign-in settings in %1 are not usable: %2")
+                               .arg(path, identityError.message));
     const bool screenshots = parser.isSet(screenshotOption);
     if (!screenshots)
         window.restoreSettings();
     window.show();
     manager.connectAll();
+    if (!screenshots && lanyard::TourDialog::firstRun())
+        QTimer::singleShot(300, &window, [&window] { window.showTour(); });
 
     if (screenshots) {
         auto* driver = new lanyard::ScreenshotDriver(&window, parser.value(screenshotOption), &app);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "session/ServerSession.h"
 
+#include "protocol/TokenProvider.h"
 #include "session/ClientFactory.h"
 #include "transport/StreamableHttpTransport.h"
 #include "util/Logging.h"
@@ -570,13 +571,16 @@ PendingRequest* ServerSession::callTool(const QString& name, const json& argumen
         emit historyTrimmed(drop);
     }
     const quint64 serial = record.serial;
-    auto update = [this, serial](CallRecord::Outcome outcome, const QString& summary, qint64 elapsed) {
+    auto update = [this, serial](CallRecord::Outcome outcome, const QString& summary, qint64 elapsed,
+                      Error::Kind kind = Error::Kind::None, const QString& reason = QString()) {
         for (int i = 0; i < m_history.size(); ++i) {
             if (m_history[i].serial != serial)
                 continue;
             m_history[i].outcome = outcome;
             m_history[i].summary = summary;
             m_history[i].durationMs = elapsed;
+            m_history[i].errorKind = kind;
+            m_history[i].reason = reason;
             emit historyUpdated(i);
             return;
         }
@@ -584,17 +588,35 @@ PendingRequest* ServerSession::callTool(const QString& name, const json& argumen
     QPointer<PendingRequest> guard(request);
     connect(request, &PendingRequest::finished, this, [update, guard](const json& result) {
         const qint64 elapsed = guard ? guard->elapsedMs() : -1;
-        if (result.is_object() && result.value("isError", false) == true)
-            update(CallRecord::Outcome::ToolError, tr("the tool reported an error"), elapsed);
-        else
+        if (result.is_object() && result.value("isError", false) == true) {
+            QString reason;
+            if (auto content = result.find("content"); content != result.end() && content->is_array()) {
+                for (const json& item : *content) {
+                    if (item.is_object() && item.value("type", std::string()) == "text" && item.contains("text")
+                        && item["text"].is_string()) {
+                        reason = QString::fromStdString(item["text"].get<std::string>()).left(300);
+                        break;
+                    }
+                }
+            }
+            update(CallRecord::Outcome::ToolError, tr("the tool reported an error"), elapsed, Error::Kind::ToolError,
+                reason);
+        } else
             update(CallRecord::Outcome::Ok, tr("ok"), elapsed);
     });
     connect(request, &PendingRequest::failed, this, [update, guard](const Error& e) {
         const qint64 elapsed = guard ? guard->elapsedMs() : -1;
         update(e.kind == Error::Kind::Cancelled ? CallRecord::Outcome::Cancelled : CallRecord::Outcome::Failed,
-            e.message, elapsed);
+            e.message, elapsed, e.kind, e.message);
     });
     return request;
+}
+
+TokenProvider* ServerSession::tokenProvider() const
+{
+    if (!m_client || !m_client->transport())
+        return nullptr;
+    return m_client->transport()->findChild<TokenProvider*>();
 }
 
 PendingRequest* ServerSession::readResource(const QString& uri)

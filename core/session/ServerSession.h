@@ -18,6 +18,8 @@ class QNetworkAccessManager;
 
 namespace lanyard {
 
+class TokenProvider;
+
 // One tools/call made through a session, for the per-server call history.
 struct CallRecord
 {
@@ -29,6 +31,8 @@ struct CallRecord
     qint64 durationMs = -1;
     Outcome outcome = Outcome::Running;
     QString summary; // plain language: "ok", the error's message, ...
+    Error::Kind errorKind = Error::Kind::None; // why it failed (Auth = refused by the server's auth)
+    QString reason; // the server's own words for a refusal or tool error (first text, shortened)
 };
 
 // One configured MCP server as the desktop app sees it: the McpClient, the connection state, the
@@ -58,6 +62,9 @@ public:
     // True after a connected session lost its server (not after a failed first connect).
     bool connectionLost() const { return m_connectionLost; }
     McpClient* client() const { return m_client; }
+    // The provider that supplies this server's Authorization header (null when not connected or
+    // when the server needs none). Read-only: for showing which token the server gets.
+    TokenProvider* tokenProvider() const;
     ServerInfo serverInfo() const;
     bool isRefreshing() const { return m_refreshPending > 0; }
 
