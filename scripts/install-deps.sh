@@ -16,7 +16,7 @@ packages=(
   clang libclang-rt-14-dev
   xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools
   curl ca-certificates
-  dpkg-dev file desktop-file-utils appstream
+  dpkg-dev file binutils desktop-file-utils appstream man-db
 )
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
