@@ -24,10 +24,61 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
+#include <string>
 
 namespace lanyard::cli {
 
 namespace {
+// Writes the serializer's output straight into a stdio stream, so a large value is never held
+// as one text in memory (a 100 MB tool result would otherwise exist as DOM and text at once).
+class FileJsonOutput : public nlohmann::detail::output_adapter_protocol<char>
+{
+public:
+    explicit FileJsonOutput(std::FILE* file)
+        : m_file(file)
+    {
+    }
+    void write_character(char c) override { std::fputc(c, m_file); }
+    void write_characters(const char* s, std::size_t length) override { std::fwrite(s, 1, length, m_file); }
+
+private:
+    std::FILE* m_file;
+};
+
+class StringJsonOutput : public nlohmann::detail::output_adapter_protocol<char>
+{
+public:
+    explicit StringJsonOutput(std::string* text)
+        : m_text(text)
+    {
+    }
+    void write_character(char c) override { m_text->push_back(c); }
+    void write_characters(const char* s, std::size_t length) override { m_text->append(s, length); }
+
+private:
+    std::string* m_text;
+};
+
+// Appends what j.dump(2, ' ', false, replace) would write for `j` nested `depth` levels deep
+// (indented by 2 × depth spaces), so a document can be written piece by piece.
+void appendPrettyJson(std::string* text, const json& j, unsigned int depth)
+{
+    nlohmann::detail::serializer<json> serializer(
+        std::make_shared<StringJsonOutput>(text), ' ', json::error_handler_t::replace);
+    serializer.dump(j, true, false, 2, 2 * depth);
+}
+
+// Same bytes as j.dump(indent, ' ', false, replace), written to `file` as they are produced.
+// With `depth`, as it would appear nested that many levels deep in a pretty-printed document.
+void writeJson(std::FILE* file, const json& j, int indent, unsigned int depth = 0)
+{
+    nlohmann::detail::serializer<json> serializer(
+        std::make_shared<FileJsonOutput>(file), ' ', json::error_handler_t::replace);
+    const auto step = static_cast<unsigned int>(qMax(indent, 0));
+    serializer.dump(j, indent >= 0, false, step, step * depth);
+}
+
 QString oneLine(QString s, int max = 100)
 {
     s.replace(QLatin1Char('\n'), QLatin1Char(' '));
@@ -38,7 +89,10 @@ QString oneLine(QString s, int max = 100)
 } // namespace
 
 Cli::Cli(QStringList arguments, QObject* parent)
-    : QObject(parent), m_arguments(std::move(arguments)), m_out(stdout), m_err(stderr)
+    : QObject(parent)
+    , m_arguments(std::move(arguments))
+    , m_out(stdout)
+    , m_err(stderr)
 {
 }
 
@@ -134,7 +188,8 @@ bool Cli::parse(Error* error)
             bool ok = false;
             m_opt.timeoutSeconds = value.toDouble(&ok);
             if (!ok || m_opt.timeoutSeconds <= 0) {
-                *error = Error(Error::Kind::Usage, tr("--timeout takes a positive number of seconds, not \"%1\".").arg(value));
+                *error = Error(
+                    Error::Kind::Usage, tr("--timeout takes a positive number of seconds, not \"%1\".").arg(value));
                 return false;
             }
         } else if (a == QLatin1String("--args")) {
@@ -146,7 +201,8 @@ bool Cli::parse(Error* error)
             bool ok = false;
             m_opt.repeat = value.toInt(&ok);
             if (!ok || m_opt.repeat < 1 || m_opt.repeat > 10000000) {
-                *error = Error(Error::Kind::Usage, tr("--repeat takes a whole number from 1 to 10000000, not \"%1\".").arg(value));
+                *error = Error(
+                    Error::Kind::Usage, tr("--repeat takes a whole number from 1 to 10000000, not \"%1\".").arg(value));
                 return false;
             }
         } else if (a == QLatin1String("--elicit")) {
@@ -166,7 +222,8 @@ bool Cli::parse(Error* error)
         return false;
     }
     if (m_opt.stdio && m_opt.stdioCommand.isEmpty()) {
-        *error = Error(Error::Kind::Usage, tr("--stdio needs the server's command after \"--\", e.g. --stdio -- node server.js"));
+        *error = Error(
+            Error::Kind::Usage, tr("--stdio needs the server's command after \"--\", e.g. --stdio -- node server.js"));
         return false;
     }
     if (!m_opt.stdio && !m_opt.stdioCommand.isEmpty()) {
@@ -183,8 +240,8 @@ bool Cli::resolveServer(ServerConfig* server, Error* error)
         return true;
     }
     if (m_opt.positional.isEmpty()) {
-        *error = Error(Error::Kind::Usage, tr("%1 needs a SERVER: a configured name, an http(s) URL, or --stdio -- COMMAND.")
-                                               .arg(m_opt.command));
+        *error = Error(Error::Kind::Usage,
+            tr("%1 needs a SERVER: a configured name, an http(s) URL, or --stdio -- COMMAND.").arg(m_opt.command));
         return false;
     }
     const QString name = m_opt.positional.takeFirst();
@@ -205,9 +262,9 @@ bool Cli::resolveServer(ServerConfig* server, Error* error)
     for (const auto& s : m_config.servers)
         names << s.name;
     *error = Error(Error::Kind::Usage,
-                   tr("No server named \"%1\" in %2. Configured: %3.")
-                       .arg(name, m_config.path.isEmpty() ? tr("the configuration") : m_config.path,
-                            names.isEmpty() ? tr("none") : names.join(QStringLiteral(", "))));
+        tr("No server named \"%1\" in %2. Configured: %3.")
+            .arg(name, m_config.path.isEmpty() ? tr("the configuration") : m_config.path,
+                names.isEmpty() ? tr("none") : names.join(QStringLiteral(", "))));
     return false;
 }
 
@@ -234,9 +291,9 @@ void Cli::start()
         runConformance();
         return;
     }
-    static const QStringList known = {QStringLiteral("servers"), QStringLiteral("tools"), QStringLiteral("call"),
-                                      QStringLiteral("resources"), QStringLiteral("templates"), QStringLiteral("read"),
-                                      QStringLiteral("prompts"), QStringLiteral("prompt"), QStringLiteral("ping")};
+    static const QStringList known = { QStringLiteral("servers"), QStringLiteral("tools"), QStringLiteral("call"),
+        QStringLiteral("resources"), QStringLiteral("templates"), QStringLiteral("read"), QStringLiteral("prompts"),
+        QStringLiteral("prompt"), QStringLiteral("ping") };
     if (!known.contains(m_opt.command) && !isIdentityCommand(m_opt.command)) {
         fail(Error(Error::Kind::Usage, tr("Unknown command \"%1\". See lanyard-cli --help.").arg(m_opt.command)));
         return;
@@ -270,14 +327,15 @@ void Cli::start()
             json list = json::array();
             for (const auto& s : m_config.servers)
                 list.push_back(ConfigStore::toJson(s));
-            printJson(json{{"config", m_config.path.toStdString()}, {"servers", list}});
+            printJson(json { { "config", m_config.path.toStdString() }, { "servers", list } });
         } else {
             m_out << "Servers in " << m_config.path << ":\n";
             if (m_config.servers.isEmpty())
                 m_out << "  (none)\n";
             for (const auto& s : m_config.servers) {
                 m_out << "  " << s.name.leftJustified(16) << " "
-                      << (s.isStdio() ? QStringLiteral("stdio  ") + s.command + QLatin1Char(' ') + s.args.join(QLatin1Char(' '))
+                      << (s.isStdio() ? QStringLiteral("stdio  ") + s.command + QLatin1Char(' ')
+                                     + s.args.join(QLatin1Char(' '))
                                       : QStringLiteral("http   ") + s.url.toString())
                       << "  [auth: " << s.auth.type << "]" << (s.enabled ? "" : " (disabled)") << "\n";
             }
@@ -332,7 +390,8 @@ bool Cli::readArgs(const QString& text, json* out, Error* error)
     if (text.startsWith(QLatin1Char('@'))) {
         QFile f(text.mid(1));
         if (!f.open(QIODevice::ReadOnly)) {
-            *error = Error(Error::Kind::Usage, tr("Cannot read the arguments file %1: %2").arg(text.mid(1), f.errorString()));
+            *error = Error(
+                Error::Kind::Usage, tr("Cannot read the arguments file %1: %2").arg(text.mid(1), f.errorString()));
             return false;
         }
         bytes = f.readAll();
@@ -341,8 +400,9 @@ bool Cli::readArgs(const QString& text, json* out, Error* error)
     QString why;
     auto j = parseJson(bytes, &why);
     if (!j || !j->is_object()) {
-        *error = Error(Error::Kind::Usage, tr("%1 must be a JSON object like '{\"name\": \"value\"}' (%2).")
-                                               .arg(source, j ? tr("got %1").arg(QLatin1String(j->type_name())) : why));
+        *error = Error(Error::Kind::Usage,
+            tr("%1 must be a JSON object like '{\"name\": \"value\"}' (%2).")
+                .arg(source, j ? tr("got %1").arg(QLatin1String(j->type_name())) : why));
         return false;
     }
     *out = *j;
@@ -361,7 +421,12 @@ void Cli::runCommand()
         return true;
     };
     if (cmd == QLatin1String("tools")) {
-        track(m_client->listTools(), [this](const json& r) { printTools(r); });
+        // Each page is turned into its output text as it arrives and then dropped: the text is a
+        // fraction of the size of the parsed tools.
+        auto listed = std::make_shared<ToolListText>();
+        PendingRequest* list = m_client->listAllPages(QStringLiteral("tools/list"), QStringLiteral("tools"),
+            [this, listed](const json& items, int page, bool last) { addToolsPage(listed.get(), items, page, last); });
+        track(list, [this, listed](const json& r) { printTools(*listed, r.value("pages", 0)); });
     } else if (cmd == QLatin1String("call")) {
         if (!need(1, tr("a TOOL name")))
             return;
@@ -372,7 +437,10 @@ void Cli::runCommand()
         }
         const QString tool = m_opt.positional.at(0);
         // Fetch the tool list first, so the result can be checked against the tool's outputSchema.
-        track(m_client->listTools(), [this, tool, args](const json&) {
+        // Only the tool index is needed (McpClient::toolByName), not the list itself.
+        PendingRequest* list = m_client->listAllPages(
+            QStringLiteral("tools/list"), QStringLiteral("tools"), [](const json&, int, bool) {});
+        track(list, [this, tool, args](const json&) {
             const json meta = m_client->toolByName(tool);
             if (meta.empty()) {
                 m_err << tr("note: the server does not list a tool named \"%1\"; calling it anyway.").arg(tool) << "\n";
@@ -420,9 +488,12 @@ void Cli::runCommand()
         PendingRequest* p = m_client->ping();
         track(p, [this, p](const json&) {
             if (m_opt.json)
-                printJson(json{{"ok", true}, {"milliseconds", p->elapsedMs()}});
+                printJson(json { { "ok", true }, { "milliseconds", p->elapsedMs() } });
             else
-                m_out << tr("pong from %1 in %2 ms").arg(qs(m_client->serverInfo().implementation, "name")).arg(p->elapsedMs()) << "\n";
+                m_out << tr("pong from %1 in %2 ms")
+                             .arg(qs(m_client->serverInfo().implementation, "name"))
+                             .arg(p->elapsedMs())
+                      << "\n";
             finish(ExitOk);
         });
     }
@@ -436,9 +507,14 @@ void Cli::repeatCall(const QString& tool, const json& args, const json& meta, in
             const qint64 ms = qMax<qint64>(1, QDateTime::currentMSecsSinceEpoch() - startedMs);
             const int done = m_opt.repeat - remaining + 1;
             if (m_opt.json) {
-                printJson(json{{"calls", done}, {"milliseconds", ms}, {"callsPerSecond", done * 1000.0 / ms}, {"last", r}});
+                printJson(json { { "calls", done }, { "milliseconds", ms }, { "callsPerSecond", done * 1000.0 / ms },
+                    { "last", r } });
             } else {
-                m_out << tr("%1 calls of %2 in %3 ms (%4 calls/s)").arg(done).arg(tool).arg(ms).arg(done * 1000.0 / ms, 0, 'f', 1)
+                m_out << tr("%1 calls of %2 in %3 ms (%4 calls/s)")
+                             .arg(done)
+                             .arg(tool)
+                             .arg(ms)
+                             .arg(done * 1000.0 / ms, 0, 'f', 1)
                       << "\n";
             }
             if (check.isError)
@@ -461,41 +537,77 @@ void Cli::printJson(const json& j)
 {
     // Straight to stdout: a 100 MB result must not pass through QString and QTextStream.
     m_out.flush();
-    const std::string text = j.dump(2, ' ', false, json::error_handler_t::replace);
-    std::fwrite(text.data(), 1, text.size(), stdout);
+    writeJson(stdout, j, 2);
     std::fputc('\n', stdout);
     std::fflush(stdout);
 }
 
-void Cli::printTools(const json& r)
+void Cli::addToolsPage(ToolListText* listed, const json& items, int page, bool last)
 {
-    if (m_opt.json) {
-        printJson(r);
-    } else {
-        const json& tools = r["tools"];
-        m_out << tr("%n tool(s)", nullptr, static_cast<int>(tools.size())) << "\n";
-        for (const auto& t : tools) {
+    if (m_opt.json && last) {
+        // The page count is known now: write the document, the last page straight from its DOM.
+        m_out.flush();
+        const bool empty = listed->count == 0 && items.empty();
+        std::string head = "{\n  \"pages\": " + std::to_string(page + 1) + ",\n  \"tools\": ";
+        head += empty ? "[]" : "[\n";
+        std::fwrite(head.data(), 1, head.size(), stdout);
+        std::fwrite(listed->jsonText.data(), 1, listed->jsonText.size(), stdout);
+        listed->jsonText = std::string();
+        for (const auto& t : items) {
+            std::fputs(listed->count > 0 ? ",\n    " : "    ", stdout);
+            writeJson(stdout, t, 2, 2);
+            ++listed->count;
+        }
+        std::fputs(empty ? "\n}\n" : "\n  ]\n}\n", stdout);
+        std::fflush(stdout);
+        listed->printed = true;
+        return;
+    }
+    for (const auto& t : items) {
+        if (m_opt.json) {
+            // The lines of {"pages": N, "tools": [...]} as printJson writes them (items at depth 2).
+            if (listed->count > 0)
+                listed->jsonText += ",\n";
+            listed->jsonText += "    ";
+            appendPrettyJson(&listed->jsonText, t, 2);
+        } else {
+            QString& out = listed->text;
             QStringList badges;
-            const json ann = t.value("annotations", json::object());
-            if (ann.value("readOnlyHint", false) == true)
+            const json ann = t.is_object() ? t.value("annotations", json::object()) : json::object();
+            const auto hint
+                = [&ann](const char* name) { return ann.is_object() && ann.contains(name) && ann[name] == true; };
+            if (hint("readOnlyHint"))
                 badges << QStringLiteral("read-only");
-            if (ann.value("destructiveHint", false) == true)
+            if (hint("destructiveHint"))
                 badges << QStringLiteral("destructive");
-            if (ann.value("idempotentHint", false) == true)
+            if (hint("idempotentHint"))
                 badges << QStringLiteral("idempotent");
-            if (ann.value("openWorldHint", false) == true)
+            if (hint("openWorldHint"))
                 badges << QStringLiteral("open-world");
-            QString title = qs(t, "title", qs(ann, "title"));
-            m_out << "  " << qs(t, "name");
+            const QString title = qs(t, "title", qs(ann, "title"));
+            out += QStringLiteral("  ") + qs(t, "name");
             if (!title.isEmpty())
-                m_out << " — " << oneLine(title, 60);
+                out += QStringLiteral(" — ") + oneLine(title, 60);
             if (!badges.isEmpty())
-                m_out << "  [" << badges.join(QStringLiteral(", ")) << "]";
-            m_out << "\n";
+                out += QStringLiteral("  [") + badges.join(QStringLiteral(", ")) + QStringLiteral("]");
+            out += QLatin1Char('\n');
             const QString desc = qs(t, "description");
             if (!desc.isEmpty())
-                m_out << "      " << oneLine(desc) << "\n";
+                out += QStringLiteral("      ") + oneLine(desc) + QLatin1Char('\n');
         }
+        ++listed->count;
+    }
+}
+
+void Cli::printTools(const ToolListText& listed, int pages)
+{
+    if (m_opt.json) {
+        // Written with the last page (addToolsPage), byte for byte what
+        // printJson(json{{"tools", [...]}, {"pages", N}}) would write.
+        Q_ASSERT(listed.printed || pages == 0);
+    } else {
+        m_out << tr("%n tool(s)", nullptr, listed.count) << "\n" << listed.text;
+        m_out.flush();
     }
     finish(ExitOk);
 }
@@ -503,17 +615,15 @@ void Cli::printTools(const json& r)
 void Cli::printToolResult(const json& r, const ToolResultCheck& check)
 {
     if (m_opt.json) {
-        json checkJson = {{"isError", check.isError}, {"outputSchema", check.summary().toStdString()}};
-        static const char* names[] = {"none", "valid", "invalid", "not-fully-checked", "missing-structured-content"};
+        json checkJson = { { "isError", check.isError }, { "outputSchema", check.summary().toStdString() } };
+        static const char* names[] = { "none", "valid", "invalid", "not-fully-checked", "missing-structured-content" };
         checkJson["schemaCheck"] = names[static_cast<int>(check.schema)];
         // {"check": ..., "result": ...} written piecewise, so the result is never copied.
         m_out.flush();
-        const std::string checkText = checkJson.dump(-1, ' ', false, json::error_handler_t::replace);
-        const std::string resultText = r.dump(-1, ' ', false, json::error_handler_t::replace);
         std::fputs("{\"check\": ", stdout);
-        std::fwrite(checkText.data(), 1, checkText.size(), stdout);
+        writeJson(stdout, checkJson, -1);
         std::fputs(", \"result\": ", stdout);
-        std::fwrite(resultText.data(), 1, resultText.size(), stdout);
+        writeJson(stdout, r, -1);
         std::fputs("}\n", stdout);
         std::fflush(stdout);
     } else {
@@ -523,19 +633,32 @@ void Cli::printToolResult(const json& r, const ToolResultCheck& check)
         for (const auto& c : r.value("content", json::array())) {
             const QString type = qs(c, "type");
             if (type == QLatin1String("text")) {
-                s << qs(c, "text") << "\n";
+                const auto text = c.find("text");
+                if (text != c.end() && text->is_string()) {
+                    // The bytes as they are: a large text must not be converted to UTF-16 and back.
+                    s.flush();
+                    std::FILE* file = &s == &m_err ? stderr : stdout;
+                    const std::string& bytes = text->get_ref<const std::string&>();
+                    std::fwrite(bytes.data(), 1, bytes.size(), file);
+                    std::fputc('\n', file);
+                    std::fflush(file);
+                } else {
+                    s << "\n";
+                }
             } else if (type == QLatin1String("image") || type == QLatin1String("audio")) {
                 const qsizetype bytes = QByteArray::fromBase64(qs(c, "data").toLatin1()).size();
                 s << "[" << type << " " << qs(c, "mimeType") << ", " << bytes << " bytes]\n";
             } else if (type == QLatin1String("resource_link")) {
-                s << "[link] " << qs(c, "uri") << (c.contains("name") ? QStringLiteral(" (%1)").arg(qs(c, "name")) : QString()) << "\n";
+                s << "[link] " << qs(c, "uri")
+                  << (c.contains("name") ? QStringLiteral(" (%1)").arg(qs(c, "name")) : QString()) << "\n";
             } else if (type == QLatin1String("resource")) {
                 const json res = c.value("resource", json::object());
                 s << "[resource " << qs(res, "uri") << "]\n";
                 if (res.contains("text"))
                     s << qs(res, "text") << "\n";
                 else if (res.contains("blob"))
-                    s << "(" << QByteArray::fromBase64(qs(res, "blob").toLatin1()).size() << " bytes of " << qs(res, "mimeType") << ")\n";
+                    s << "(" << QByteArray::fromBase64(qs(res, "blob").toLatin1()).size() << " bytes of "
+                      << qs(res, "mimeType") << ")\n";
             } else {
                 s << "[" << type << "] " << QString::fromUtf8(dumpJson(c)) << "\n";
             }
@@ -644,7 +767,7 @@ void Cli::handleElicitation(const json& params, std::function<void(const json&)>
     if (mode == QLatin1String("decline") || mode == QLatin1String("cancel")) {
         m_err << tr("answered: %1 (--elicit)").arg(mode) << "\n";
         m_err.flush();
-        reply(json{{"action", mode.toStdString()}});
+        reply(json { { "action", mode.toStdString() } });
         return;
     }
     json answers = json::object();
@@ -653,7 +776,7 @@ void Cli::handleElicitation(const json& params, std::function<void(const json&)>
         if (!j || !j->is_object()) {
             m_err << tr("--elicit must be defaults, decline, cancel or a JSON object; declining.") << "\n";
             m_err.flush();
-            reply(json{{"action", "decline"}});
+            reply(json { { "action", "decline" } });
             return;
         }
         answers = *j;
@@ -665,12 +788,12 @@ void Cli::handleElicitation(const json& params, std::function<void(const json&)>
                      .arg(problems.join(QStringLiteral("; ")))
               << "\n";
         m_err.flush();
-        reply(json{{"action", "decline"}});
+        reply(json { { "action", "decline" } });
         return;
     }
     m_err << tr("answered: accept %1").arg(QString::fromUtf8(dumpJson(content))) << "\n";
     m_err.flush();
-    reply(json{{"action", "accept"}, {"content", content}});
+    reply(json { { "action", "accept" }, { "content", content } });
 }
 
 void Cli::runConformance()
@@ -685,9 +808,9 @@ void Cli::fail(const Error& error)
     if (m_finishing)
         return;
     if (m_opt.json) {
-        printJson(json{{"error", {{"kind", Error::kindName(error.kind).toStdString()},
-                                  {"code", error.code},
-                                  {"message", error.message.toStdString()}}}});
+        printJson(json { { "error",
+            { { "kind", Error::kindName(error.kind).toStdString() }, { "code", error.code },
+                { "message", error.message.toStdString() } } } });
     }
     m_err << "lanyard-cli: " << error.message << "\n";
     if (m_opt.verbose && !error.detail.isEmpty())
@@ -778,9 +901,9 @@ void Cli::runIdentityCommand()
     }
     if (!auth::identity()->isConfigured()) {
         fail(Error(Error::Kind::Config,
-                   tr("No sign-in is configured. Add an \"identity\" block with \"authority\" and \"clientId\" to %1 "
-                      "(see docs/config.md).")
-                       .arg(m_config.path.isEmpty() ? ConfigStore::defaultPath() : m_config.path)));
+            tr("No sign-in is configured. Add an \"identity\" block with \"authority\" and \"clientId\" to %1 "
+               "(see docs/config.md).")
+                .arg(m_config.path.isEmpty() ? ConfigStore::defaultPath() : m_config.path)));
         return;
     }
     if (cmd == QLatin1String("login"))
@@ -803,11 +926,8 @@ void Cli::runLogin()
         }
         const auth::Account& a = id->account();
         if (m_opt.json) {
-            printJson(json{{"signedIn", true},
-                           {"username", ss(a.username)},
-                           {"name", ss(a.name)},
-                           {"tenantId", ss(a.tenantId)},
-                           {"store", ss(id->store()->describe())}});
+            printJson(json { { "signedIn", true }, { "username", ss(a.username) }, { "name", ss(a.name) },
+                { "tenantId", ss(a.tenantId) }, { "store", ss(id->store()->describe()) } });
         } else {
             m_out << tr("Signed in as %1 (%2).").arg(a.name, a.username) << "\n";
             m_out << tr("The sign-in is kept in %1.").arg(id->store()->describe()) << "\n";
@@ -824,7 +944,7 @@ void Cli::runLogout()
             return;
         }
         if (m_opt.json)
-            printJson(json{{"signedIn", false}});
+            printJson(json { { "signedIn", false } });
         else
             m_out << tr("Signed out. Stored sign-ins and cached tokens are gone.") << "\n";
         finish(ExitOk);
@@ -839,7 +959,7 @@ void Cli::runWhoami()
             return;
         }
         if (m_opt.json)
-            printJson(json{{"claims", claims}, {"validated", true}});
+            printJson(json { { "claims", claims }, { "validated", true } });
         else
             m_out << auth::report::identityText(claims);
         finish(ExitOk);
@@ -854,11 +974,14 @@ void Cli::runToken()
         fail(error);
         return;
     }
-    if (server.auth.type == QLatin1String("none") || (server.auth.type == QLatin1String("bearer") && !server.auth.env.isEmpty())) {
+    if (server.auth.type == QLatin1String("none")
+        || (server.auth.type == QLatin1String("bearer") && !server.auth.env.isEmpty())) {
         if (m_opt.json)
-            printJson(json{{"server", ss(server.name)}, {"strategy", ss(server.auth.type)}, {"chain", json::array()}});
+            printJson(json {
+                { "server", ss(server.name) }, { "strategy", ss(server.auth.type) }, { "chain", json::array() } });
         else
-            m_out << tr("Server \"%1\" uses auth type \"%2\": Lanyard gets no token for it.").arg(server.name, server.auth.type)
+            m_out << tr("Server \"%1\" uses auth type \"%2\": Lanyard gets no token for it.")
+                         .arg(server.name, server.auth.type)
                   << "\n";
         finish(ExitOk);
         return;
@@ -867,7 +990,8 @@ void Cli::runToken()
     TokenProvider* provider = auth::createTokenProvider(server, id, this, &error);
     auto* serverProvider = qobject_cast<auth::ServerTokenProvider*>(provider);
     if (!serverProvider) {
-        fail(error.isError() ? error : Error(Error::Kind::Config, tr("Server \"%1\" has no token provider.").arg(server.name)));
+        fail(error.isError() ? error
+                             : Error(Error::Kind::Config, tr("Server \"%1\" has no token provider.").arg(server.name)));
         return;
     }
     const QString name = server.name;
@@ -896,7 +1020,7 @@ void Cli::runLifecycle()
         json list = json::array();
         for (const auto& e : events)
             list.push_back(e.toJson());
-        printJson(json{{"journal", ss(id->lifecycle()->journal())}, {"events", list}});
+        printJson(json { { "journal", ss(id->lifecycle()->journal()) }, { "events", list } });
     } else {
         if (events.isEmpty())
             m_out << tr("No identity events yet (journal: %1).").arg(id->lifecycle()->journal()) << "\n";

@@ -10,6 +10,8 @@
 #include <QStringList>
 #include <QTextStream>
 
+#include <string>
+
 namespace lanyard::cli {
 
 // lanyard-cli: parses the command line, runs one command against one server, prints the
@@ -42,8 +44,8 @@ private:
         QString elicit; // "defaults" (default), "decline", "cancel", or a JSON object
         int repeat = 1; // call: sequential calls in one session (scripting, load checks, benchmarks)
         bool noBrowser = false; // identity: print the sign-in URL instead of opening a browser
-        QString openWith;       // identity: open the sign-in URL with this command
-        bool reveal = false;    // token: print the raw tokens too
+        QString openWith; // identity: open the sign-in URL with this command
+        bool reveal = false; // token: print the raw tokens too
     };
 
     bool parse(Error* error);
@@ -57,7 +59,16 @@ private:
     void fail(const Error& error);
     bool readArgs(const QString& text, json* out, Error* error);
 
-    void printTools(const json& result);
+    // tools SERVER: the output text, built page by page (the parsed pages are not kept).
+    struct ToolListText
+    {
+        std::string jsonText; // --json: the items as they appear inside "tools": [...]
+        QString text; // human-readable lines
+        int count = 0;
+        bool printed = false; // --json: written out with the last page
+    };
+    void addToolsPage(ToolListText* listed, const json& items, int page, bool last);
+    void printTools(const ToolListText& listed, int pages);
     void printToolResult(const json& result, const ToolResultCheck& check);
     void printResources(const json& result, bool templates);
     void printRead(const json& result);

@@ -12,17 +12,26 @@ namespace lanyard {
 QString ToolResultCheck::summary() const
 {
     switch (schema) {
-    case Schema::NoSchema: return QObject::tr("no output schema");
-    case Schema::Valid: return QObject::tr("structured content matches the output schema");
-    case Schema::Invalid: return QObject::tr("structured content does NOT match the output schema: %1").arg(issues.join(QStringLiteral("; ")));
-    case Schema::NotFullyChecked: return QObject::tr("structured content not fully checked (schema uses unsupported keywords: %1)").arg(issues.join(QStringLiteral(", ")));
-    case Schema::MissingStructuredContent: return QObject::tr("the tool declares an output schema but returned no structured content");
+    case Schema::NoSchema:
+        return QObject::tr("no output schema");
+    case Schema::Valid:
+        return QObject::tr("structured content matches the output schema");
+    case Schema::Invalid:
+        return QObject::tr("structured content does NOT match the output schema: %1")
+            .arg(issues.join(QStringLiteral("; ")));
+    case Schema::NotFullyChecked:
+        return QObject::tr("structured content not fully checked (schema uses unsupported keywords: %1)")
+            .arg(issues.join(QStringLiteral(", ")));
+    case Schema::MissingStructuredContent:
+        return QObject::tr("the tool declares an output schema but returned no structured content");
     }
     return QString();
 }
 
 McpClient::McpClient(Transport* transport, ClientOptions options, QObject* parent)
-    : QObject(parent), m_transport(transport), m_options(std::move(options))
+    : QObject(parent)
+    , m_transport(transport)
+    , m_options(std::move(options))
 {
     m_transport->setParent(this);
     if (m_options.version.isEmpty())
@@ -56,15 +65,16 @@ McpClient::McpClient(Transport* transport, ClientOptions options, QObject* paren
     });
 
     m_rpc->setRequestHandler(QStringLiteral("roots/list"), [this](const json&, JsonRpcConnection::Responder r) {
-        r.respond(json{{"roots", m_options.roots}});
+        r.respond(json { { "roots", m_options.roots } });
     });
-    m_rpc->setRequestHandler(QStringLiteral("elicitation/create"), [this](const json& params, JsonRpcConnection::Responder r) {
-        if (!m_options.elicitation || !m_elicitationHandler) {
-            r.respond(json{{"action", "decline"}});
-            return;
-        }
-        m_elicitationHandler(params, [r](const json& result) { r.respond(result); });
-    });
+    m_rpc->setRequestHandler(
+        QStringLiteral("elicitation/create"), [this](const json& params, JsonRpcConnection::Responder r) {
+            if (!m_options.elicitation || !m_elicitationHandler) {
+                r.respond(json { { "action", "decline" } });
+                return;
+            }
+            m_elicitationHandler(params, [r](const json& result) { r.respond(result); });
+        });
 }
 
 McpClient::~McpClient() = default;
@@ -76,7 +86,7 @@ QString McpClient::latestProtocolVersion()
 
 QStringList McpClient::supportedProtocolVersions()
 {
-    return {QStringLiteral("2025-11-25"), QStringLiteral("2025-06-18"), QStringLiteral("2025-03-26")};
+    return { QStringLiteral("2025-11-25"), QStringLiteral("2025-06-18"), QStringLiteral("2025-03-26") };
 }
 
 void McpClient::setState(State s)
@@ -91,9 +101,9 @@ json McpClient::clientCapabilities() const
 {
     json caps = json::object();
     if (!m_options.roots.empty())
-        caps["roots"] = {{"listChanged", true}};
+        caps["roots"] = { { "listChanged", true } };
     if (m_options.elicitation)
-        caps["elicitation"] = {{"form", json::object()}};
+        caps["elicitation"] = { { "form", json::object() } };
     return caps;
 }
 
@@ -121,10 +131,11 @@ void McpClient::connectToServer()
 void McpClient::sendInitialize(std::function<void(const Error&)> done)
 {
     json params = {
-        {"protocolVersion", latestProtocolVersion().toStdString()},
-        {"capabilities", clientCapabilities()},
-        {"clientInfo", {{"name", m_options.name.toStdString()}, {"title", m_options.title.toStdString()},
-                        {"version", m_options.version.toStdString()}}},
+        { "protocolVersion", latestProtocolVersion().toStdString() },
+        { "capabilities", clientCapabilities() },
+        { "clientInfo",
+            { { "name", m_options.name.toStdString() }, { "title", m_options.title.toStdString() },
+                { "version", m_options.version.toStdString() } } },
     };
     RequestOptions o = m_options.requestDefaults;
     o.cancellable = false; // never cancel initialize
@@ -139,10 +150,10 @@ void McpClient::sendInitialize(std::function<void(const Error&)> done)
         if (!supportedProtocolVersions().contains(version)) {
             m_transport->close();
             done(Error(Error::Kind::Protocol,
-                       tr("The server speaks MCP protocol version \"%1\", which Lanyard does not support (it supports %2). "
-                          "Update the server or Lanyard.")
-                           .arg(version.isEmpty() ? tr("(none given)") : version.left(40),
-                                supportedProtocolVersions().join(QStringLiteral(", ")))));
+                tr("The server speaks MCP protocol version \"%1\", which Lanyard does not support (it supports %2). "
+                   "Update the server or Lanyard.")
+                    .arg(version.isEmpty() ? tr("(none given)") : version.left(40),
+                        supportedProtocolVersions().join(QStringLiteral(", ")))));
             return;
         }
         m_serverInfo.protocolVersion = version;
@@ -175,15 +186,19 @@ PendingRequest* McpClient::request(const QString& method, const json& params, co
     return outer;
 }
 
-void McpClient::issue(PendingRequest* outer, const QString& method, const json& params, const RequestOptions& options,
-                      bool mayRetry)
+void McpClient::issue(
+    PendingRequest* outer, const QString& method, const json& params, const RequestOptions& options, bool mayRetry)
 {
     QPointer<PendingRequest> outerPtr(outer);
     if (m_state != State::Connected) {
-        QMetaObject::invokeMethod(this, [outerPtr, method] {
-            if (outerPtr)
-                outerPtr->reject(Error(Error::Kind::Connection, tr("Not connected to the server; connect first, then %1.").arg(method)));
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [outerPtr, method] {
+                if (outerPtr)
+                    outerPtr->reject(Error(Error::Kind::Connection,
+                        tr("Not connected to the server; connect first, then %1.").arg(method)));
+            },
+            Qt::QueuedConnection);
         return;
     }
     PendingRequest* inner = m_rpc->request(method, params, options);
@@ -209,7 +224,7 @@ void McpClient::issue(PendingRequest* outer, const QString& method, const json& 
                 return;
             if (err) {
                 outerPtr->reject(Error(Error::Kind::SessionExpired,
-                                       tr("The server ended the session and initializing again failed: %1").arg(err.message)));
+                    tr("The server ended the session and initializing again failed: %1").arg(err.message)));
                 return;
             }
             issue(outerPtr, method, params, options, false);
@@ -229,19 +244,37 @@ void McpClient::issue(PendingRequest* outer, const QString& method, const json& 
     });
 }
 
+struct McpClient::Listing
+{
+    QString method;
+    QString itemsKey;
+    PageHandler onPage; // empty: collect the items in `items`
+    json items = json::array();
+    QHash<QString, json> toolIndex; // tools/list: the slim entries for m_tools, swapped in at the end
+};
+
 PendingRequest* McpClient::listAll(const QString& method, const QString& itemsKey, const json& params)
 {
+    return listAllPages(method, itemsKey, PageHandler(), params);
+}
+
+PendingRequest* McpClient::listAllPages(
+    const QString& method, const QString& itemsKey, PageHandler onPage, const json& params)
+{
     auto* outer = new PendingRequest(method, this);
-    auto items = std::make_shared<json>(json::array());
-    fetchPage(outer, method, itemsKey, params.is_object() ? params : json::object(), items, 0, QString());
+    auto listing = std::make_shared<Listing>();
+    listing->method = method;
+    listing->itemsKey = itemsKey;
+    listing->onPage = std::move(onPage);
+    fetchPage(outer, std::move(listing), params.is_object() ? params : json::object(), 0, QString());
     return outer;
 }
 
-void McpClient::fetchPage(PendingRequest* outer, const QString& method, const QString& itemsKey, json params,
-                          std::shared_ptr<json> items, int page, QString lastCursor)
+void McpClient::fetchPage(
+    PendingRequest* outer, std::shared_ptr<Listing> listing, json params, int page, QString lastCursor)
 {
     QPointer<PendingRequest> outerPtr(outer);
-    PendingRequest* inner = request(method, params);
+    PendingRequest* inner = request(listing->method, params);
     QPointer<PendingRequest> innerPtr(inner);
     outer->setCancelHandler([innerPtr](const QString& reason) {
         if (innerPtr)
@@ -249,45 +282,57 @@ void McpClient::fetchPage(PendingRequest* outer, const QString& method, const QS
     });
     connect(inner, &PendingRequest::failed, outer, &PendingRequest::reject);
     connect(inner, &PendingRequest::finished, outer,
-            [this, outerPtr, method, itemsKey, params, items, page, lastCursor](const json& result) mutable {
+        [this, outerPtr, listing, params, page, lastCursor](const json& result) mutable {
+            if (!outerPtr)
+                return;
+            const QString& method = listing->method;
+            const std::string key = listing->itemsKey.toStdString();
+            if (!result.is_object() || !result.contains(key) || !result[key].is_array()) {
+                outerPtr->reject(Error(Error::Kind::Protocol,
+                    tr("The server's %1 answer has no \"%2\" list.").arg(method, listing->itemsKey)));
+                return;
+            }
+            const json& pageItems = result[key];
+            if (method == QLatin1String("tools/list")) {
+                for (const auto& t : pageItems) {
+                    // Only what checking a result needs: the full list stays with the caller.
+                    json slim = { { "name", t.is_object() ? t.value("name", json()) : json() } };
+                    for (const char* k : { "title", "outputSchema", "annotations" }) {
+                        if (t.contains(k))
+                            slim[k] = t[k];
+                    }
+                    listing->toolIndex.insert(qs(t, "name"), std::move(slim));
+                }
+            }
+            if (listing->onPage) {
+                listing->onPage(pageItems, page, qs(result, "nextCursor").isEmpty());
                 if (!outerPtr)
                     return;
-                const std::string key = itemsKey.toStdString();
-                if (!result.is_object() || !result.contains(key) || !result[key].is_array()) {
-                    outerPtr->reject(Error(Error::Kind::Protocol,
-                                           tr("The server's %1 answer has no \"%2\" list.").arg(method, itemsKey)));
-                    return;
-                }
-                for (const auto& item : result[key])
-                    items->push_back(item);
-                const QString cursor = qs(result, "nextCursor");
-                if (cursor.isEmpty()) {
-                    if (method == QLatin1String("tools/list")) {
-                        m_tools.clear();
-                        for (const auto& t : *items) {
-                            // Only what checking a result needs: the full list stays with the caller.
-                            json slim = {{"name", t.value("name", json())}};
-                            for (const char* k : {"title", "outputSchema", "annotations"}) {
-                                if (t.contains(k))
-                                    slim[k] = t[k];
-                            }
-                            m_tools.insert(qs(t, "name"), std::move(slim));
-                        }
-                    }
-                    outerPtr->resolve(json{{key, std::move(*items)}, {"pages", page + 1}});
-                    return;
-                }
-                if (cursor == lastCursor || page + 1 >= m_options.maxListPages) {
-                    outerPtr->reject(Error(Error::Kind::Protocol,
-                                           tr("The server keeps paging %1 (%2 pages, cursor repeated or limit reached); "
-                                              "stopped to avoid an endless loop.")
-                                               .arg(method)
-                                               .arg(page + 1)));
-                    return;
-                }
-                params["cursor"] = cursor.toStdString();
-                fetchPage(outerPtr, method, itemsKey, params, items, page + 1, cursor);
-            });
+            } else {
+                for (const auto& item : pageItems)
+                    listing->items.push_back(item);
+            }
+            const QString cursor = qs(result, "nextCursor");
+            if (cursor.isEmpty()) {
+                if (method == QLatin1String("tools/list"))
+                    m_tools = std::move(listing->toolIndex);
+                if (listing->onPage)
+                    outerPtr->resolve(json { { "pages", page + 1 } });
+                else
+                    outerPtr->resolve(json { { key, std::move(listing->items) }, { "pages", page + 1 } });
+                return;
+            }
+            if (cursor == lastCursor || page + 1 >= m_options.maxListPages) {
+                outerPtr->reject(Error(Error::Kind::Protocol,
+                    tr("The server keeps paging %1 (%2 pages, cursor repeated or limit reached); "
+                       "stopped to avoid an endless loop.")
+                        .arg(method)
+                        .arg(page + 1)));
+                return;
+            }
+            params["cursor"] = cursor.toStdString();
+            fetchPage(outerPtr, listing, params, page + 1, cursor);
+        });
 }
 
 PendingRequest* McpClient::callTool(const QString& name, const json& arguments)
@@ -300,45 +345,46 @@ PendingRequest* McpClient::callTool(const QString& name, const json& arguments)
 
 PendingRequest* McpClient::callTool(const QString& name, const json& arguments, RequestOptions options)
 {
-    json params = {{"name", name.toStdString()}, {"arguments", arguments.is_null() ? json::object() : arguments}};
+    json params = { { "name", name.toStdString() }, { "arguments", arguments.is_null() ? json::object() : arguments } };
     return request(QStringLiteral("tools/call"), params, options);
 }
 
 PendingRequest* McpClient::readResource(const QString& uri)
 {
-    return request(QStringLiteral("resources/read"), json{{"uri", uri.toStdString()}});
+    return request(QStringLiteral("resources/read"), json { { "uri", uri.toStdString() } });
 }
 
 PendingRequest* McpClient::subscribeResource(const QString& uri)
 {
-    return request(QStringLiteral("resources/subscribe"), json{{"uri", uri.toStdString()}});
+    return request(QStringLiteral("resources/subscribe"), json { { "uri", uri.toStdString() } });
 }
 
 PendingRequest* McpClient::unsubscribeResource(const QString& uri)
 {
-    return request(QStringLiteral("resources/unsubscribe"), json{{"uri", uri.toStdString()}});
+    return request(QStringLiteral("resources/unsubscribe"), json { { "uri", uri.toStdString() } });
 }
 
 PendingRequest* McpClient::getPrompt(const QString& name, const json& arguments)
 {
-    json params = {{"name", name.toStdString()}};
+    json params = { { "name", name.toStdString() } };
     if (arguments.is_object() && !arguments.empty())
         params["arguments"] = arguments;
     return request(QStringLiteral("prompts/get"), params);
 }
 
-PendingRequest* McpClient::complete(const json& ref, const QString& argumentName, const QString& value,
-                                    const json& contextArguments)
+PendingRequest* McpClient::complete(
+    const json& ref, const QString& argumentName, const QString& value, const json& contextArguments)
 {
-    json params = {{"ref", ref}, {"argument", {{"name", argumentName.toStdString()}, {"value", value.toStdString()}}}};
+    json params = { { "ref", ref },
+        { "argument", { { "name", argumentName.toStdString() }, { "value", value.toStdString() } } } };
     if (contextArguments.is_object() && !contextArguments.empty())
-        params["context"] = {{"arguments", contextArguments}};
+        params["context"] = { { "arguments", contextArguments } };
     return request(QStringLiteral("completion/complete"), params);
 }
 
 PendingRequest* McpClient::setLoggingLevel(const QString& level)
 {
-    return request(QStringLiteral("logging/setLevel"), json{{"level", level.toStdString()}});
+    return request(QStringLiteral("logging/setLevel"), json { { "level", level.toStdString() } });
 }
 
 PendingRequest* McpClient::ping()
@@ -368,7 +414,8 @@ ToolResultCheck McpClient::checkToolResult(const json& result, const json& tool)
     if (!v.valid) {
         check.schema = ToolResultCheck::Schema::Invalid;
         for (const auto& issue : v.issues)
-            check.issues << QStringLiteral("%1: %2").arg(issue.path.isEmpty() ? QStringLiteral("/") : issue.path, issue.message);
+            check.issues << QStringLiteral("%1: %2").arg(
+                issue.path.isEmpty() ? QStringLiteral("/") : issue.path, issue.message);
     } else if (!v.fullyChecked) {
         check.schema = ToolResultCheck::Schema::NotFullyChecked;
         check.issues = v.unsupportedKeywords;

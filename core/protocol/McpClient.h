@@ -20,17 +20,17 @@ struct ClientOptions
 {
     QString name = QStringLiteral("lanyard");
     QString title = QStringLiteral("Lanyard");
-    QString version;                  // defaults to LANYARD_VERSION
-    json roots = json::array();       // [{ "uri": "file:///...", "name": "..." }]; empty → capability not declared
-    bool elicitation = true;          // declare elicitation (form mode)
-    RequestOptions requestDefaults;   // timeouts for every request
-    int maxListPages = 10000;         // guard against a server that pages forever
+    QString version; // defaults to LANYARD_VERSION
+    json roots = json::array(); // [{ "uri": "file:///...", "name": "..." }]; empty → capability not declared
+    bool elicitation = true; // declare elicitation (form mode)
+    RequestOptions requestDefaults; // timeouts for every request
+    int maxListPages = 10000; // guard against a server that pages forever
 };
 
 struct ServerInfo
 {
     QString protocolVersion;
-    json implementation;              // serverInfo { name, version, title }
+    json implementation; // serverInfo { name, version, title }
     json capabilities;
     QString instructions;
 };
@@ -41,7 +41,7 @@ struct ToolResultCheck
     enum class Schema { NoSchema, Valid, Invalid, NotFullyChecked, MissingStructuredContent };
     bool isError = false;
     Schema schema = Schema::NoSchema;
-    QStringList issues;               // plain-language validation messages
+    QStringList issues; // plain-language validation messages
     QString summary() const;
 };
 
@@ -80,6 +80,12 @@ public:
 
     // Every page through nextCursor. Result: { "<itemsKey>": [...all items...], "pages": N }.
     PendingRequest* listAll(const QString& method, const QString& itemsKey, const json& params = json::object());
+    // Every page through nextCursor, each page's items handed to `onPage` as it arrives and not
+    // kept (10,000 tools are about 25 MB as a DOM). Result: { "pages": N }.
+    // `page` counts from 0; `last` is true for the page without a nextCursor.
+    using PageHandler = std::function<void(const json& items, int page, bool last)>;
+    PendingRequest* listAllPages(
+        const QString& method, const QString& itemsKey, PageHandler onPage, const json& params = json::object());
     PendingRequest* listTools() { return listAll(QStringLiteral("tools/list"), QStringLiteral("tools")); }
     PendingRequest* listResources() { return listAll(QStringLiteral("resources/list"), QStringLiteral("resources")); }
     PendingRequest* listResourceTemplates()
@@ -95,8 +101,8 @@ public:
     PendingRequest* unsubscribeResource(const QString& uri);
     PendingRequest* getPrompt(const QString& name, const json& arguments = json::object());
     // ref: {"type":"ref/prompt","name":...} or {"type":"ref/resource","uri":...}
-    PendingRequest* complete(const json& ref, const QString& argumentName, const QString& value,
-                             const json& contextArguments = json());
+    PendingRequest* complete(
+        const json& ref, const QString& argumentName, const QString& value, const json& contextArguments = json());
     PendingRequest* setLoggingLevel(const QString& level);
     PendingRequest* ping();
 
@@ -125,9 +131,10 @@ private:
     void setState(State s);
     void sendInitialize(std::function<void(const Error&)> done);
     json clientCapabilities() const;
-    void issue(PendingRequest* outer, const QString& method, const json& params, const RequestOptions& options, bool mayRetry);
-    void fetchPage(PendingRequest* outer, const QString& method, const QString& itemsKey, json params,
-                   std::shared_ptr<json> items, int page, QString lastCursor);
+    void issue(
+        PendingRequest* outer, const QString& method, const json& params, const RequestOptions& options, bool mayRetry);
+    struct Listing; // one listAll / listAllPages in progress
+    void fetchPage(PendingRequest* outer, std::shared_ptr<Listing> listing, json params, int page, QString lastCursor);
 
     Transport* m_transport;
     JsonRpcConnection* m_rpc;
