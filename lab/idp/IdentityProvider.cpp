@@ -334,6 +334,12 @@ qint64 IdentityProvider::now() const
     return clock()->nowSecs();
 }
 
+void IdentityProvider::observeSecret(const QString& secret, const QString& kind) const
+{
+    if (m_secretObserver && !secret.isEmpty())
+        m_secretObserver(secret.toUtf8(), kind);
+}
+
 void IdentityProvider::mount(HttpServer* server)
 {
     m_server = server;
@@ -807,6 +813,7 @@ void IdentityProvider::handleAuthorize(const QString& tenant, const Request& req
         record->authTime = now();
         record->expiresAt = now() + m_scenario->lifetimes.codeSecs;
         m_codes.insert(hashKey(code), record);
+        observeSecret(code, QStringLiteral("authorization code (issued)"));
         pages::Fields fields { { QStringLiteral("code"), code } };
         if (!state.isEmpty())
             fields.push_back({ QStringLiteral("state"), state });
@@ -1038,6 +1045,13 @@ void IdentityProvider::handleToken(const QString& tenant, const Request& request
         }
         clientId = basicId;
         secret = QUrl::fromPercentEncoding(decoded.mid(colon + 1));
+    }
+    if (m_secretObserver) {
+        observeSecret(secret, QStringLiteral("client_secret (received)"));
+        for (const char* name : { "code", "code_verifier", "refresh_token", "client_assertion", "assertion" }) {
+            const QString field = QString::fromLatin1(name);
+            observeSecret(form.value(field), field + QStringLiteral(" (received)"));
+        }
     }
     if (clientId.isEmpty()) {
         sendError(responder, endpoint, entra::missingParameter(QStringLiteral("client_id")), correlation);
@@ -1406,6 +1420,7 @@ std::optional<json> IdentityProvider::issueTokens(const TokenGrant& g, EntraErro
     body["expires_in"] = m_scenario->lifetimes.accessTokenSecs;
     body["ext_expires_in"] = m_scenario->lifetimes.accessTokenSecs;
     body["access_token"] = accessToken->toStdString();
+    observeSecret(QString::fromLatin1(*accessToken), QStringLiteral("IdP access token (issued)"));
 
     if (g.idToken) {
         json id = json::object();
@@ -1430,6 +1445,7 @@ std::optional<json> IdentityProvider::issueTokens(const TokenGrant& g, EntraErro
             return std::nullopt;
         }
         body["id_token"] = idToken->toStdString();
+        observeSecret(QString::fromLatin1(*idToken), QStringLiteral("ID token (issued)"));
     }
 
     if (g.refreshToken) {
@@ -1448,6 +1464,7 @@ std::optional<json> IdentityProvider::issueTokens(const TokenGrant& g, EntraErro
             g.rotateFrom->state = RefreshGrant::State::Used;
         m_refreshTokens.insert(hashKey(value), rt);
         body["refresh_token"] = value.toStdString();
+        observeSecret(value, QStringLiteral("refresh token (issued)"));
     }
 
     // Forget codes and refresh tokens that can no longer be used.

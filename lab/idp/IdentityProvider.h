@@ -13,6 +13,7 @@
 #include <QString>
 #include <QUrl>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -90,6 +91,13 @@ public:
     // Number of refresh tokens that can still be used (all users, or one user).
     int activeRefreshTokenCount(const QString& user = {}) const;
 
+    // Test hook (leak test): called with every secret the IdP issues (authorization code, access
+    // token, ID token, refresh token) or receives at its token endpoint (code, code_verifier,
+    // refresh_token, client_secret, client_assertion, On-Behalf-Of assertion), and with the `kind`.
+    // Synchronous, on the IdP's thread. Default none (no cost). The lab itself never logs them.
+    using SecretObserver = std::function<void(const QByteArray& secret, const QString& kind)>;
+    void setSecretObserver(SecretObserver observer) { m_secretObserver = std::move(observer); }
+
 signals:
     // After a token response (never carries the tokens).
     void tokensIssued(
@@ -126,6 +134,7 @@ private:
     bool redirectUriRegistered(const LabApp& app, const QString& redirectUri) const;
     QString pairwiseSub(const QString& userOid, const QString& appId) const;
     qint64 now() const;
+    void observeSecret(const QString& secret, const QString& kind) const;
 
     void sendJson(const ResponderPtr& responder, int status, const json& body, bool noStore = false);
     void sendError(const ResponderPtr& responder, const QString& endpoint, const EntraError& error,
@@ -141,6 +150,7 @@ private:
     QHash<QByteArray, std::shared_ptr<RefreshGrant>> m_refreshTokens;
     QHash<QByteArray, std::shared_ptr<SsoSession>> m_sessions;
     QHash<QByteArray, std::shared_ptr<Flow>> m_flows;
+    SecretObserver m_secretObserver;
 };
 
 } // namespace lanyard::lab

@@ -76,6 +76,12 @@ qint64 TokenService::now() const
     return (m_clock ? m_clock : Clock::system())->nowSecs();
 }
 
+void TokenService::observeSecret(const QString& secret, const QString& kind) const
+{
+    if (m_secretObserver && !secret.isEmpty())
+        m_secretObserver(secret.toUtf8(), kind);
+}
+
 void TokenService::mount(HttpServer* server)
 {
     m_server = server;
@@ -251,6 +257,7 @@ bool TokenService::authenticateClient(
         }
         clientId = basicId;
         secret = QUrl::fromPercentEncoding(decoded.mid(colon + 1));
+        observeSecret(secret, QStringLiteral("token service client_secret (received, Basic)"));
     } else if (postSecret) {
         presented = ClientAuthMethod::ClientSecretPost;
         secret = form.value(QStringLiteral("client_secret"));
@@ -327,6 +334,12 @@ void TokenService::handleToken(const Request& request, const ResponderPtr& respo
         return;
     }
     const FormParams form = FormParams::parse(request.body);
+    if (m_secretObserver) {
+        for (const char* name : { "subject_token", "actor_token", "client_secret", "client_assertion" }) {
+            const QString field = QString::fromLatin1(name);
+            observeSecret(form.value(field), QStringLiteral("token service %1 (received)").arg(field));
+        }
+    }
     QSet<QString> seen;
     for (const auto& item : form.items()) {
         if (seen.contains(item.first) && item.first != QLatin1String("resource")
@@ -694,6 +707,7 @@ void TokenService::finishExchange(const std::shared_ptr<Exchange>& exchange)
     }
     json body = json::object();
     body["access_token"] = token->toStdString();
+    observeSecret(QString::fromLatin1(*token), QStringLiteral("token service access token (issued)"));
     body["issued_token_type"] = ss(exchange->requestedTokenType);
     body["token_type"] = accessToken ? "Bearer" : "N_A";
     body["expires_in"] = exp - t;

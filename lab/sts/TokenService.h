@@ -13,6 +13,7 @@
 #include <QStringList>
 #include <QUrl>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -79,6 +80,12 @@ public:
     // Lab tool: signs arbitrary claims with the token service's active key.
     std::optional<QByteArray> signClaims(const json& claims, const QString& typ = QStringLiteral("at+jwt")) const;
 
+    // Test hook (leak test): called with every token the service issues and every secret it
+    // receives (subject_token, actor_token, client_secret, client_assertion), and with the
+    // `kind`. Synchronous. Default none (no cost). The service itself never logs them.
+    using SecretObserver = std::function<void(const QByteArray& secret, const QString& kind)>;
+    void setSecretObserver(SecretObserver observer) { m_secretObserver = std::move(observer); }
+
 signals:
     void tokenExchanged(const QString& clientId, const QString& username, const QString& server);
     void errorReturned(const QString& error, const QString& description);
@@ -99,6 +106,7 @@ private:
         const ResponderPtr& responder);
     RemoteKeySet* keySetFor(const QUrl& jwksUrl);
     qint64 now() const;
+    void observeSecret(const QString& secret, const QString& kind) const;
 
     std::shared_ptr<Scenario> m_scenario;
     const Clock* m_clock;
@@ -109,6 +117,7 @@ private:
     QHash<QString, qint64> m_seenAssertionIds; // private_key_jwt jti -> exp (replay protection)
     int m_leewaySecs = 60;
     qint64 m_minRefetchSecs = 5;
+    SecretObserver m_secretObserver;
 };
 
 } // namespace lanyard::lab
