@@ -105,6 +105,19 @@ public:
 
     bool start(const QStringList& extraArgs = {})
     {
+        // Rarely (about one start in a dozen on the loaded 2-core machine) node never reaches the
+        // listening line; a second start then works. Each attempt is stopped before the next.
+        for (int attempt = 0; attempt < 2 && issuer.isEmpty(); ++attempt) {
+            if (attempt > 0) {
+                stop();
+                qWarning().noquote() << failure << "- starting oidc-provider again";
+            }
+            startOnce(extraArgs);
+        }
+        return !issuer.isEmpty();
+    }
+    void startOnce(const QStringList& extraArgs)
+    {
         process.setWorkingDirectory(test::interopDir());
         process.setProcessChannelMode(QProcess::SeparateChannels);
         process.start(test::nodeExecutable(),
@@ -113,19 +126,29 @@ public:
                 + extraArgs);
         if (!process.waitForStarted(10000)) {
             failure = QStringLiteral("node did not start: ") + process.errorString();
-            return false;
+            return;
         }
-        QObject::connect(&process, &QProcess::readyReadStandardOutput, &process, [this] { readLines(); });
+        if (!m_connected) {
+            QObject::connect(&process, &QProcess::readyReadStandardOutput, &process, [this] { readLines(); });
+            m_connected = true;
+        }
         QElapsedTimer t;
         t.start();
-        while (issuer.isEmpty() && t.elapsed() < 20000 && process.state() == QProcess::Running)
-            QTest::qWait(20);
-        if (issuer.isEmpty())
+        // Read the first line directly (no event loop needed).
+        while (issuer.isEmpty() && t.elapsed() < 15000 && process.state() == QProcess::Running) {
+            process.waitForReadyRead(100);
+            readLines();
+        }
+        if (issuer.isEmpty()) {
             failure
-                = QStringLiteral("oidc-provider did not start: ") + QString::fromUtf8(process.readAllStandardError());
-        return !issuer.isEmpty();
+                = QStringLiteral("oidc-provider did not start (%1 ms, %2, exit code %3): %4")
+                      .arg(t.elapsed())
+                      .arg(process.state() == QProcess::Running ? QStringLiteral("running") : QStringLiteral("exited"))
+                      .arg(process.exitCode())
+                      .arg(QString::fromUtf8(process.readAllStandardError()).trimmed());
+        }
     }
-    ~OidcProviderProcess()
+    void stop()
     {
         if (process.state() == QProcess::NotRunning)
             return;
@@ -138,10 +161,12 @@ public:
             }
         }
     }
+    ~OidcProviderProcess() { stop(); }
     int countOf(const QString& request) const { return static_cast<int>(requests.count(request)); }
     QString path(const QString& relative) const { return QUrl(issuer).path() + relative; }
 
 private:
+    bool m_connected = false;
     void readLines()
     {
         while (process.canReadLine()) {
@@ -203,8 +228,10 @@ private:
                     if (tamperState) {
                         QUrlQuery q(location);
                         const QString state = q.queryItemValue(QStringLiteral("state"), QUrl::FullyDecoded);
+                        // One character changed (never to the character it already was).
+                        const QChar last = state.endsWith(QLatin1Char('A')) ? QLatin1Char('B') : QLatin1Char('A');
                         q.removeAllQueryItems(QStringLiteral("state"));
-                        q.addQueryItem(QStringLiteral("state"), state.left(state.size() - 1) + QLatin1Char('A'));
+                        q.addQueryItem(QStringLiteral("state"), state.left(state.size() - 1) + last);
                         location.setQuery(q);
                     }
                     redirects << location;

@@ -37,10 +37,12 @@ function rsaJwk(kid) {
 
 const signingKey = rsaJwk('interop-rs256');
 // Same kid, another key: what a client sees when the published keys do not match the signature.
-const impostorPublic = (() => {
-  const { n, e, kid, alg, use, kty } = rsaJwk(signingKey.kid);
-  return { kty, n, e, kid, alg, use };
-})();
+const impostorPublic = wrongKeys
+  ? (() => {
+    const { n, e, kid, alg, use, kty } = rsaJwk(signingKey.kid);
+    return { kty, n, e, kid, alg, use };
+  })()
+  : undefined;
 
 // The people who can sign in: any login works (development pages); these have names.
 const people = {
