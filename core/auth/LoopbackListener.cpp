@@ -12,18 +12,23 @@
 namespace lanyard::auth {
 
 namespace {
-constexpr qsizetype kMaxRequestBytes = 16 * 1024;
-
 QByteArray reason(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 410: return "Gone";
-    case 431: return "Request Header Fields Too Large";
-    default: return "Error";
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 410:
+        return "Gone";
+    case 431:
+        return "Request Header Fields Too Large";
+    default:
+        return "Error";
     }
 }
 
@@ -34,7 +39,10 @@ QString decodeComponent(QByteArray raw)
 }
 } // namespace
 
-LoopbackListener::LoopbackListener(QObject* parent) : QObject(parent) {}
+LoopbackListener::LoopbackListener(QObject* parent)
+    : QObject(parent)
+{
+}
 
 LoopbackListener::~LoopbackListener()
 {
@@ -125,12 +133,23 @@ QString LoopbackListener::escapeHtml(const QString& text)
     out.reserve(text.size());
     for (const QChar c : text) {
         switch (c.unicode()) {
-        case '&': out += QLatin1String("&amp;"); break;
-        case '<': out += QLatin1String("&lt;"); break;
-        case '>': out += QLatin1String("&gt;"); break;
-        case '"': out += QLatin1String("&quot;"); break;
-        case '\'': out += QLatin1String("&#39;"); break;
-        default: out += c;
+        case '&':
+            out += QLatin1String("&amp;");
+            break;
+        case '<':
+            out += QLatin1String("&lt;");
+            break;
+        case '>':
+            out += QLatin1String("&gt;");
+            break;
+        case '"':
+            out += QLatin1String("&quot;");
+            break;
+        case '\'':
+            out += QLatin1String("&#39;");
+            break;
+        default:
+            out += c;
         }
     }
     return out;
@@ -144,7 +163,7 @@ QByteArray LoopbackListener::page(const QString& applicationName, bool success, 
         "<style>body{font-family:sans-serif;margin:3em;max-width:40em}h1{font-size:1.4em}</style></head>"
         "<body><h1>%1: %2</h1><p>%3</p><p>%4</p></body></html>")
                        .arg(escapeHtml(applicationName), escapeHtml(title), escapeHtml(message),
-                            escapeHtml(tr("You can close this window and return to %1.").arg(applicationName)));
+                           escapeHtml(tr("You can close this window and return to %1.").arg(applicationName)));
     return html.toUtf8();
 }
 
@@ -173,58 +192,91 @@ void LoopbackListener::respond(QTcpSocket* socket, int status, const QByteArray&
     m_buffers.remove(socket);
 }
 
-void LoopbackListener::onReadyRead(QTcpSocket* socket)
+LoopbackListener::CallbackRequest LoopbackListener::parseCallbackRequest(
+    const QByteArray& bytes, const QString& redirectPath)
 {
-    if (!m_buffers.contains(socket))
-        return;
-    QByteArray& buffer = m_buffers[socket];
-    buffer += socket->readAll();
-    if (buffer.size() > kMaxRequestBytes) {
-        respond(socket, 431, page(m_options.applicationName, false, tr("The request was too large.")));
-        return;
+    CallbackRequest request;
+    if (bytes.size() > kMaxRequestBytes) {
+        request.outcome = CallbackRequest::Outcome::TooLarge;
+        return request;
     }
-    if (!buffer.contains("\r\n\r\n"))
-        return;
-    const QByteArray requestLine = buffer.left(buffer.indexOf("\r\n"));
+    const qsizetype headerEnd = bytes.indexOf("\r\n\r\n");
+    if (headerEnd < 0)
+        return request; // Incomplete
+    const QByteArray requestLine = bytes.left(bytes.indexOf("\r\n"));
     const QList<QByteArray> parts = requestLine.split(' ');
     if (parts.size() != 3 || !parts[2].startsWith("HTTP/1.")) {
-        respond(socket, 400, page(m_options.applicationName, false, tr("The request was malformed.")));
-        return;
+        request.outcome = CallbackRequest::Outcome::Malformed;
+        return request;
     }
-    const QByteArray method = parts[0];
-    const QByteArray target = parts[1];
+    request.method = parts[0];
+    const QByteArray& target = parts[1];
     const qsizetype q = target.indexOf('?');
     const QByteArray rawPath = q < 0 ? target : target.left(q);
     const QByteArray rawQuery = q < 0 ? QByteArray() : target.mid(q + 1);
-    const QString path = QString::fromUtf8(QByteArray::fromPercentEncoding(rawPath));
-    // Only the path is logged: the query carries the authorization code and state.
-    qCInfo(lcAuth).noquote() << "loopback:" << QString::fromLatin1(method.left(10)) << path.left(200);
-
-    if (path != m_options.path) {
-        respond(socket, 404, page(m_options.applicationName, false, tr("Nothing here. This address only receives the sign-in answer.")));
-        return;
+    request.path = QString::fromUtf8(QByteArray::fromPercentEncoding(rawPath));
+    if (request.path != redirectPath) {
+        request.outcome = CallbackRequest::Outcome::WrongPath;
+        return request;
     }
-    if (method != "GET") {
-        respond(socket, 405, page(m_options.applicationName, false, tr("Only GET is accepted here.")));
-        return;
+    if (request.method != "GET") {
+        request.outcome = CallbackRequest::Outcome::WrongMethod;
+        return request;
     }
-    if (m_handled) {
-        respond(socket, 410, page(m_options.applicationName, false,
-                                  tr("This sign-in has already finished. Start a new sign-in in %1 if needed.")
-                                      .arg(m_options.applicationName)));
-        return;
-    }
-    QMap<QString, QString> params;
-    QString duplicate;
     for (const QByteArray& item : rawQuery.split('&')) {
         if (item.isEmpty())
             continue;
         const qsizetype eq = item.indexOf('=');
         const QString key = decodeComponent(eq < 0 ? item : item.left(eq));
         const QString value = decodeComponent(eq < 0 ? QByteArray() : item.mid(eq + 1));
-        if (params.contains(key) && duplicate.isEmpty())
-            duplicate = key;
-        params.insert(key, value);
+        if (request.parameters.contains(key) && request.duplicate.isEmpty())
+            request.duplicate = key;
+        request.parameters.insert(key, value);
+    }
+    request.outcome = CallbackRequest::Outcome::Callback;
+    return request;
+}
+
+void LoopbackListener::onReadyRead(QTcpSocket* socket)
+{
+    if (!m_buffers.contains(socket))
+        return;
+    QByteArray& buffer = m_buffers[socket];
+    buffer += socket->readAll();
+    const CallbackRequest request = parseCallbackRequest(buffer, m_options.path);
+    using Outcome = CallbackRequest::Outcome;
+    switch (request.outcome) {
+    case Outcome::Incomplete:
+        return;
+    case Outcome::TooLarge:
+        respond(socket, 431, page(m_options.applicationName, false, tr("The request was too large.")));
+        return;
+    case Outcome::Malformed:
+        respond(socket, 400, page(m_options.applicationName, false, tr("The request was malformed.")));
+        return;
+    case Outcome::WrongPath:
+    case Outcome::WrongMethod:
+    case Outcome::Callback:
+        break;
+    }
+    // Only the path is logged: the query carries the authorization code and state.
+    qCInfo(lcAuth).noquote() << "loopback:" << QString::fromLatin1(request.method.left(10)) << request.path.left(200);
+
+    if (request.outcome == Outcome::WrongPath) {
+        respond(socket, 404,
+            page(m_options.applicationName, false, tr("Nothing here. This address only receives the sign-in answer.")));
+        return;
+    }
+    if (request.outcome == Outcome::WrongMethod) {
+        respond(socket, 405, page(m_options.applicationName, false, tr("Only GET is accepted here.")));
+        return;
+    }
+    if (m_handled) {
+        respond(socket, 410,
+            page(m_options.applicationName, false,
+                tr("This sign-in has already finished. Start a new sign-in in %1 if needed.")
+                    .arg(m_options.applicationName)));
+        return;
     }
     m_handled = true;
     if (m_timeout)
@@ -233,11 +285,12 @@ void LoopbackListener::onReadyRead(QTcpSocket* socket)
     m_resultMessage = tr("Lanyard received the answer from the sign-in page.");
     QPointer<QTcpSocket> guard(socket);
     QPointer<LoopbackListener> self(this);
-    emit callbackReceived(params, duplicate);
+    emit callbackReceived(request.parameters, request.duplicate);
     if (!self) {
         if (guard) {
-            guard->write(QByteArray("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nConnection: close\r\n\r\n")
-                         + page(QStringLiteral("Lanyard"), true, QString()));
+            guard->write(
+                QByteArray("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nConnection: close\r\n\r\n")
+                + page(QStringLiteral("Lanyard"), true, QString()));
             guard->disconnectFromHost();
         }
         return;

@@ -31,7 +31,7 @@ public:
     struct Options
     {
         QString host = QStringLiteral("127.0.0.1"); // shown in the redirect URI; "localhost" also binds 127.0.0.1
-        quint16 port = 0;                           // 0 = a free port
+        quint16 port = 0; // 0 = a free port
         QString path = QStringLiteral("/callback");
         int timeoutMs = 5 * 60 * 1000;
         QString applicationName = QStringLiteral("Lanyard");
@@ -50,6 +50,30 @@ public:
     // The result page shown to the browser after the callback (set before the callback is handled
     // by connecting to callbackReceived: the page goes out after the signal returns).
     void setResultPage(bool success, const QString& message);
+
+    // One HTTP request as a browser sends it to the redirect URI, read without any I/O (so tests
+    // and the fuzz target reach it directly).
+    struct CallbackRequest
+    {
+        enum class Outcome {
+            Incomplete, // no end of the header block yet: wait for more bytes
+            TooLarge, // more than kMaxRequestBytes (431)
+            Malformed, // the request line is not "METHOD TARGET HTTP/1.x" (400)
+            WrongPath, // another path than the redirect path (404)
+            WrongMethod, // the redirect path, but not GET (405)
+            Callback, // GET on the redirect path: parameters and duplicate are filled
+        };
+        Outcome outcome = Outcome::Incomplete;
+        QByteArray method;
+        QString path; // percent-decoded once
+        // Query parameters, percent-decoded once ('+' is a space). `duplicate` names the first
+        // parameter that appeared more than once (then the callback must be refused).
+        QMap<QString, QString> parameters;
+        QString duplicate;
+    };
+    static constexpr qsizetype kMaxRequestBytes = 16 * 1024;
+    // Reads the bytes received so far on one connection. `redirectPath` starts with '/'.
+    static CallbackRequest parseCallbackRequest(const QByteArray& bytes, const QString& redirectPath);
 
     static QString escapeHtml(const QString& text);
     // The page Lanyard shows; every argument is escaped.

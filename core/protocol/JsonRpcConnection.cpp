@@ -213,7 +213,7 @@ void JsonRpcConnection::handleResponse(const json& message)
                                      .arg(id)));
         return;
     }
-    if (message.value("jsonrpc", std::string()) != "2.0") {
+    if (qs(message, "jsonrpc") != QLatin1String("2.0")) { // value() would throw on a non-string
         const Error e(Error::Kind::Protocol, tr("The server's answer is not JSON-RPC 2.0 (\"jsonrpc\": \"2.0\" missing)."));
         finish(id, nullptr, &e);
         return;
@@ -300,14 +300,15 @@ void JsonRpcConnection::handleRequest(const json& message)
 void JsonRpcConnection::handleNotification(const QString& method, const json& params)
 {
     if (method == QLatin1String("notifications/progress")) {
-        const json token = params.value("progressToken", json());
+        const json token = params.is_object() ? params.value("progressToken", json()) : json();
         if (token.is_number_integer()) {
             auto it = m_pending.find(token.get<qint64>());
             if (it != m_pending.end() && it->second.progressToken == token && it->second.request) {
                 Entry& e = it->second;
                 if (e.options.resetTimeoutOnProgress && e.timer)
                     e.timer->start();
-                const double progress = params.value("progress", 0.0);
+                const double progress
+                    = params.contains("progress") && params["progress"].is_number() ? params["progress"].get<double>() : 0.0;
                 const double total = params.contains("total") && params["total"].is_number() ? params["total"].get<double>() : -1.0;
                 e.request->reportProgress(progress, total, qs(params, "message"));
             }

@@ -50,7 +50,8 @@ McpClient::McpClient(Transport* transport, ClientOptions options, QObject* paren
         } else if (method == QLatin1String("notifications/resources/updated")) {
             emit resourceUpdated(qs(params, "uri"));
         } else if (method == QLatin1String("notifications/message")) {
-            emit logMessage(qs(params, "level"), qs(params, "logger"), params.value("data", json()));
+            emit logMessage(qs(params, "level"), qs(params, "logger"),
+                            params.is_object() ? params.value("data", json()) : json());
         }
         emit notificationReceived(method, params);
     });
@@ -400,7 +401,7 @@ json McpClient::toolByName(const QString& name) const
 ToolResultCheck McpClient::checkToolResult(const json& result, const json& tool)
 {
     ToolResultCheck check;
-    check.isError = result.is_object() && result.value("isError", false) == true;
+    check.isError = result.is_object() && result.contains("isError") && result["isError"] == true;
     const json schema = tool.is_object() ? tool.value("outputSchema", json()) : json();
     if (schema.is_null())
         return check;

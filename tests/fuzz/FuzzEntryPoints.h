@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+// The code each fuzz target runs for one input. Shared by the libFuzzer targets (tests/fuzz,
+// clang) and the regression test that replays every committed crash input and seed through
+// the same code in the normal build (tests/fuzz-regressions, GCC).
+//
+// Each function returns false when an oracle beyond "does not crash" fails (for example the
+// SSE parser giving different events for the same bytes split differently); the fuzz targets
+// turn that into a crash so libFuzzer keeps the input.
+namespace lanyard::fuzz {
+
+// Once per process in a fuzz target: a QCoreApplication if there is none, Qt logging silenced.
+// (The regression test has its own application and keeps its logging.)
+void initialize();
+// The fixed key set of the jwt target verifies the sample token (so the target reaches the
+// signature and claim checks, not only the parser).
+bool selfCheck();
+
+bool runSse(const std::uint8_t* data, std::size_t size);
+bool runJsonRpc(const std::uint8_t* data, std::size_t size);
+bool runJwt(const std::uint8_t* data, std::size_t size);
+bool runJwks(const std::uint8_t* data, std::size_t size);
+bool runWwwAuthenticate(const std::uint8_t* data, std::size_t size);
+bool runLoopbackRequest(const std::uint8_t* data, std::size_t size);
+bool runDiscovery(const std::uint8_t* data, std::size_t size);
+bool runConfig(const std::uint8_t* data, std::size_t size);
+
+} // namespace lanyard::fuzz
