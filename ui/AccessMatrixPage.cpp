@@ -10,6 +10,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QRegularExpression>
+#include <QSet>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -50,7 +51,7 @@ AccessMatrixPage::AccessMatrixPage(SessionManager* manager, auth::IdentityManage
     m_table->setWordWrap(true);
     layout->addWidget(m_table, 1);
     auto* legend
-        = new QLabel(tr("✓ called successfully   ⛔ denied (the server's reason on hover)   ⚠ the tool reported "
+        = new QLabel(tr("✓ called successfully   ✗ denied (the server's reason on hover)   ⚠ the tool reported "
                         "an error   • listed, not called yet   — not offered to this account"),
             this);
     legend->setForegroundRole(QPalette::PlaceholderText);
@@ -156,6 +157,9 @@ AccessMatrixPage::Access AccessMatrixPage::access(
         if (ServerSession* s = m_manager->session(server); s && !s->tool(tool).empty())
             return Access::Listed;
     }
+    // What the server listed for that account when it was signed in.
+    if (m_listed.value(who).value(server).contains(tool))
+        return Access::Listed;
     return Access::NotListed;
 }
 
@@ -196,7 +200,7 @@ QString AccessMatrixPage::cellText(const QString& server, const QString& tool, c
     case Access::CalledOk:
         return tr("✓ called");
     case Access::Denied:
-        return tr("⛔ denied");
+        return tr("✗ denied");
     case Access::ToolError:
         return tr("⚠ error");
     }
@@ -223,17 +227,28 @@ void AccessMatrixPage::rebuild()
         servers << s->name();
         const json& list = s->tools();
         if (list.is_array() && int(list.size()) <= kMaxListedPerServer) {
+            const bool current = s->state() == ServerSession::State::Connected && s->toolsComplete();
+            QSet<QString> listed;
             for (const json& t : list) {
                 const QString name = QString::fromStdString(t.value("name", std::string()));
                 if (!name.isEmpty() && !tools.contains(name))
                     tools << name;
+                listed.insert(name);
             }
+            if (current)
+                m_listed[me][s->name()] = listed;
         } else if (list.is_array()) {
             skipped << tr("%1 (%2 tools)").arg(s->name()).arg(list.size());
         }
         for (auto it = m_results.value(s->name()).constBegin(); it != m_results.value(s->name()).constEnd(); ++it) {
             if (!tools.contains(it.key()))
                 tools << it.key();
+        }
+        if (comparing) {
+            for (const QString& name : m_listed.value(m_compare).value(s->name())) {
+                if (!tools.contains(name))
+                    tools << name;
+            }
         }
     }
     std::sort(tools.begin(), tools.end(),

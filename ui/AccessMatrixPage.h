@@ -4,6 +4,7 @@
 #include "auth/Identity.h"
 #include <QHash>
 #include <QPointer>
+#include <QSet>
 #include <QTimer>
 #include <QWidget>
 
@@ -57,6 +58,8 @@ private:
     QHash<QString, QHash<QString, QHash<QString, Result>>> m_results;
     // server -> call serial -> account that made it
     QHash<QString, QHash<quint64, QString>> m_callAccounts;
+    // account -> server -> tools the server listed while that account was signed in
+    QHash<QString, QHash<QString, QSet<QString>>> m_listed;
     QList<QPointer<ServerSession>> m_watched;
     QString m_compare;
     QTimer m_rebuild;

@@ -193,7 +193,8 @@ IdentityPage::IdentityPage(auth::IdentityManager* identity, QWidget* parent)
     m_claims->setAccessibleName(tr("Claims of both tokens"));
     m_claims->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_claims->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_claims->setWordWrap(true);
+    m_claims->setWordWrap(false);
+    m_claims->setTextElideMode(Qt::ElideMiddle);
     m_claims->verticalHeader()->hide();
     m_claims->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
     m_claims->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
@@ -239,6 +240,7 @@ IdentityPage::IdentityPage(auth::IdentityManager* identity, QWidget* parent)
     split->addWidget(m_tabs);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
+    split->setSizes({ 420, 200 });
     layout->addWidget(split, 1);
     m_stack->addWidget(page);
 
@@ -477,7 +479,6 @@ void IdentityPage::fillClaims()
         m_claims->setItem(row, 1, a);
         m_claims->setItem(row, 2, b);
     }
-    m_claims->resizeRowsToContents();
 }
 
 void IdentityPage::fillActTree()
