@@ -195,7 +195,9 @@ QString standardProblem(const OAuthError& e, int httpStatus)
 {
     const QString& err = e.error;
     if (err == QLatin1String("invalid_grant"))
-        return tr("The sign-in or the saved token is no longer valid (expired, revoked or already used). Sign in again.");
+        return tr("The authorization server refused the grant (invalid_grant): the sign-in or token it was given is "
+                  "not valid for it (expired, revoked, already used, or not trusted there). Sign in again; if that "
+                  "does not help, the details give the server's reason.");
     if (err == QLatin1String("invalid_client"))
         return tr("The authorization server did not accept Lanyard's client credentials. Check the client ID and the "
                   "client secret or key named in the configuration.");

@@ -377,7 +377,10 @@ void IdentityManager::metadata(QObject* context, std::function<void(const AuthSe
             md = parsed ? AuthServerMetadata::fromJson(*parsed, url, &problem) : std::nullopt;
             if (!md) {
                 error = Error(Error::Kind::Protocol,
-                    tr("The identity provider's configuration at %1 is not usable: %2").arg(url.toString(), problem));
+                    tr("The identity provider's configuration at %1 is not usable: %2. Check that identity.authority "
+                       "names the identity provider (for Entra ID: https://login.microsoftonline.com/<tenant>); if "
+                       "it does, the provider has a problem right now.")
+                        .arg(url.toString(), problem));
             } else {
                 // The issuer must belong to the authority asked (Entra: the tenant, or the {tenantid} template).
                 const QString base = authority.base.toString(QUrl::StripTrailingSlash);

@@ -265,6 +265,38 @@ Error ServerTokenProvider::checkAudience(const TokenPtr& token)
     return e;
 }
 
+// A JWT whose own `exp` has passed (beyond a minute of skew) is not sent, whatever `expires_in`
+// said: the server would refuse it, and "sign in again" would not help.
+Error ServerTokenProvider::checkLifetime(const TokenPtr& token)
+{
+    if (!token->isJwt() || !token->claims.contains("exp") || !token->claims["exp"].is_number())
+        return Error();
+    const qint64 exp = token->claims["exp"].get<qint64>();
+    const qint64 now = (m_identity ? m_identity->clock() : Clock::system())->nowSecs();
+    if (exp + 60 >= now)
+        return Error();
+    const QString server = m_strategy->server().name;
+    const Error e(Error::Kind::Auth,
+        tr("The token obtained for server \"%1\" had already expired when it arrived (%2 min ago, by its own "
+           "\"exp\"). Lanyard did not send it. The issuer (%3) or this computer has the wrong time, or the issuer "
+           "is faulty; try again, and tell its administrators if it keeps happening.")
+            .arg(server)
+            .arg((now - exp) / 60)
+            .arg(token->issuer.isEmpty() ? QString::fromStdString(token->claims.value("iss", std::string("?")))
+                                         : token->issuer));
+    if (m_identity) {
+        LifecycleEvent ev;
+        ev.kind = LifecycleEvent::Kind::Failed;
+        ev.server = server;
+        ev.strategy = m_strategy->name();
+        ev.fingerprint = token->fingerprint();
+        ev.claims = token->mainClaims();
+        ev.message = e.message;
+        m_identity->lifecycle()->add(ev);
+    }
+    return e;
+}
+
 void ServerTokenProvider::obtain(
     const TokenStrategy::Need& need, std::function<void(const TokenPtr&, const Error&)> done)
 {
@@ -342,9 +374,11 @@ void ServerTokenProvider::headersFor(const QUrl& requestUrl, HeadersCallback cal
             callback({}, e.isError() ? e : Error(Error::Kind::Auth, tr("No token could be obtained.")));
             return;
         }
-        const Error aud = self->checkAudience(t);
-        if (aud.isError()) {
-            callback({}, aud);
+        Error refused = self->checkAudience(t);
+        if (!refused.isError())
+            refused = self->checkLifetime(t);
+        if (refused.isError()) {
+            callback({}, refused);
             return;
         }
         callback({ { QByteArrayLiteral("Authorization"), QByteArrayLiteral("Bearer ") + t->token.reveal() } }, Error());

@@ -108,6 +108,7 @@ public:
 private:
     void obtain(const TokenStrategy::Need& need, std::function<void(const TokenPtr&, const Error&)> done);
     Error checkAudience(const TokenPtr& token);
+    Error checkLifetime(const TokenPtr& token);
 
     TokenStrategy* m_strategy;
     QPointer<IdentityManager> m_identity;

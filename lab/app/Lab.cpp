@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "Lab.h"
 
+#include "idp/IdentityProvider.h"
 #include "sts/IdentityLab.h"
 #include "sts/JwtValidator.h"
+#include "sts/TokenService.h"
 #include "util/Logging.h"
 
 #include <QDir>
@@ -95,7 +97,8 @@ void Lab::stop()
 
 bool Lab::startIdentity(QString* error)
 {
-    m_identity = std::make_unique<IdentityLab>(m_options.scenario ? *m_options.scenario : Scenario::builtIn());
+    m_identity = std::make_unique<IdentityLab>(
+        m_options.scenario ? *m_options.scenario : Scenario::builtIn(), &m_identityClock);
     const quint16 idpPort = m_options.basePort == 0 ? 0 : quint16(m_options.basePort + 3);
     const quint16 stsPort = m_options.basePort == 0 ? 0 : quint16(m_options.basePort + 4);
     QString why;
@@ -302,6 +305,205 @@ bool Lab::writeConfig(const QString& path, QString* error) const
         return false;
     }
     return true;
+}
+
+QStringList Lab::faultKinds()
+{
+    return { QStringLiteral("malformed-json"), QStringLiteral("garbage-sse"), QStringLiteral("cut"),
+        QStringLiteral("drip"), QStringLiteral("huge"), QStringLiteral("reset"), QStringLiteral("500"),
+        QStringLiteral("502"), QStringLiteral("503"), QStringLiteral("wrong-content-type"), QStringLiteral("redirect"),
+        QStringLiteral("slow"), QStringLiteral("down"), QStringLiteral("rotate-keys"), QStringLiteral("clock-skew"),
+        QStringLiteral("revoke-sessions"), QStringLiteral("mfa"), QStringLiteral("refuse"),
+        QStringLiteral("expired-token"), QStringLiteral("wrong-audience") };
+}
+
+namespace {
+
+// A token-exchange answer carrying `token` (RFC 8693 section 2.2.1).
+QByteArray exchangeAnswer(const QByteArray& token)
+{
+    return dumpJson(json { { "access_token", token.toStdString() },
+        { "issued_token_type", "urn:ietf:params:oauth:token-type:access_token" }, { "token_type", "Bearer" },
+        { "expires_in", 3600 } });
+}
+
+} // namespace
+
+bool Lab::applyFault(const QString& spec, QString* error)
+{
+    auto fail = [error, &spec](const QString& why) {
+        if (error)
+            *error = QStringLiteral("--fault %1: %2").arg(spec, why);
+        return false;
+    };
+    const QString target = spec.section(QLatin1Char(':'), 0, 0);
+    QString kind = spec.section(QLatin1Char(':'), 1);
+    QString method;
+    if (kind.contains(QLatin1Char('@'))) {
+        method = kind.section(QLatin1Char('@'), 1);
+        kind = kind.section(QLatin1Char('@'), 0, 0);
+    }
+    if (target.isEmpty() || kind.isEmpty())
+        return fail(QStringLiteral("write TARGET:KIND, e.g. hr:malformed-json or idp:down."));
+    if (!faultKinds().contains(kind))
+        return fail(
+            QStringLiteral("unknown fault '%1'; known: %2.").arg(kind, faultKinds().join(QStringLiteral(", "))));
+    const bool identityTarget = target == QLatin1String("idp") || target == QLatin1String("sts");
+    if (identityTarget && !m_identity)
+        return fail(QStringLiteral("the identity lab is not running (started with --no-identity)."));
+    HttpServer* http = nullptr;
+    QString path = QStringLiteral("/mcp");
+    if (target == QLatin1String("idp")) {
+        http = m_identity->idpServer();
+        path = QStringLiteral("/");
+    } else if (target == QLatin1String("sts")) {
+        http = m_identity->tokenServiceServer();
+        path = QStringLiteral("/token");
+    } else if (const Entry* e = find(target)) {
+        http = e->http.get();
+        path = e->server->options().path;
+    } else {
+        return fail(QStringLiteral("unknown target '%1'; use hr, docs, bench, idp or sts.").arg(target));
+    }
+    if (!method.isEmpty() && identityTarget)
+        return fail(QStringLiteral("@METHOD is for the MCP servers only."));
+
+    // Faults of the identity lab itself.
+    if (kind == QLatin1String("down") && target != QLatin1String("idp")) {
+        if (!method.isEmpty())
+            return fail(QStringLiteral("a server that is down is down for every method; drop @%1.").arg(method));
+        // Stops listening (connections are refused); clearFaults() listens again on the same port.
+        if (http->isListening()) {
+            m_downServers.append({ http, http->port() });
+            http->close();
+        }
+        qCInfo(lcLab).noquote() << "fault down on" << target;
+        return true;
+    }
+    if (kind == QLatin1String("down") || kind == QLatin1String("rotate-keys") || kind == QLatin1String("clock-skew")
+        || kind == QLatin1String("revoke-sessions") || kind == QLatin1String("mfa")) {
+        if (target != QLatin1String("idp"))
+            return fail(QStringLiteral("'%1' is a fault of the identity provider: write idp:%1.").arg(kind));
+        IdentityProvider* idp = m_identity->idp();
+        if (kind == QLatin1String("down")) {
+            m_identity->setIdpDown(true);
+        } else if (kind == QLatin1String("rotate-keys")) {
+            // The active key becomes a retired one and is dropped at once: every token signed
+            // before is now signed with a key nobody publishes.
+            idp->rotateSigningKeys();
+            idp->signingKeys().dropRetiredKeys();
+        } else if (kind == QLatin1String("clock-skew")) {
+            m_identityClock.offsetSecs = 15 * 60; // beyond every validator's allowance
+        } else if (kind == QLatin1String("revoke-sessions")) {
+            for (const LabUser& user : m_identity->scenario().users)
+                idp->revokeUserSessions(user.username);
+        } else {
+            for (const LabApp& app : m_identity->scenario().apps) {
+                if (!app.isClient() && app.key.startsWith(QLatin1String("lab-")) && idp->setMfaRequired(app.key, true))
+                    m_mfaApps << app.key;
+            }
+        }
+        qCInfo(lcLab).noquote() << "[identity] fault" << kind;
+        return true;
+    }
+    if (kind == QLatin1String("refuse") || kind == QLatin1String("expired-token")
+        || kind == QLatin1String("wrong-audience")) {
+        if (target != QLatin1String("sts"))
+            return fail(QStringLiteral("'%1' is a fault of the token service: write sts:%1.").arg(kind));
+        HttpFaults faults;
+        faults.pathPrefix = path;
+        faults.contentTypeOverride = "application/json";
+        if (kind == QLatin1String("refuse")) {
+            faults.status = 400;
+            faults.body
+                = R"({"error":"invalid_grant","error_description":"lab fault: the token service refuses every exchange"})";
+        } else {
+            // A real token-service signature on claims that are wrong for the server asking.
+            const qint64 now = m_identityClock.nowSecs();
+            const Entry* hr = find(QStringLiteral("hr"));
+            json claims { { "iss", m_identity->tokenServiceIssuer().toStdString() }, { "sub", "lab-fault" },
+                { "scope", "HR.Read" }, { "jti", QString::number(now).toStdString() } };
+            if (kind == QLatin1String("expired-token")) {
+                claims["aud"] = hr ? hr->server->endpointUrl().toString().toStdString() : "";
+                claims["iat"] = now - 7200;
+                claims["nbf"] = now - 7200;
+                claims["exp"] = now - 3600;
+            } else {
+                claims["aud"] = "http://127.0.0.1:9/somebody-else/mcp";
+                claims["iat"] = now;
+                claims["nbf"] = now;
+                claims["exp"] = now + 3600;
+            }
+            const auto token = m_identity->tokenService()->signClaims(claims);
+            if (!token)
+                return fail(QStringLiteral("the token service could not sign the fault's token."));
+            faults.body = exchangeAnswer(*token);
+        }
+        http->setFaults(faults);
+        qCInfo(lcLab).noquote() << "[identity] fault" << kind;
+        return true;
+    }
+
+    // HTTP faults, for any target.
+    HttpFaults faults;
+    faults.pathPrefix = path;
+    if (!method.isEmpty())
+        faults.bodyContains = QStringLiteral("\"method\":\"%1\"").arg(method).toUtf8();
+    if (kind == QLatin1String("malformed-json")) {
+        faults.body = R"({"jsonrpc":"2.0","id":)";
+        faults.contentTypeOverride = "application/json";
+    } else if (kind == QLatin1String("garbage-sse")) {
+        faults.body = QByteArray("event: message\ndata: {not json at all\n\n: \x01\x02\x03\ndata: \xff\xfe\n\n");
+        faults.contentTypeOverride = "text/event-stream";
+    } else if (kind == QLatin1String("cut")) {
+        faults.dropAfterBodyBytes = 40;
+    } else if (kind == QLatin1String("drip")) {
+        faults.dripBytes = 8;
+        faults.dripIntervalMs = 200;
+    } else if (kind == QLatin1String("huge")) {
+        faults.hugeBytes = qint64(200) * 1024 * 1024;
+    } else if (kind == QLatin1String("reset")) {
+        faults.reset = true;
+    } else if (kind == QLatin1String("500") || kind == QLatin1String("502") || kind == QLatin1String("503")) {
+        faults.status = kind.toInt();
+    } else if (kind == QLatin1String("wrong-content-type")) {
+        faults.contentTypeOverride = "text/html; charset=utf-8";
+    } else if (kind == QLatin1String("redirect")) {
+        // Same port, other host name: another origin (that would even answer, if followed).
+        QUrl to;
+        to.setScheme(QStringLiteral("http"));
+        to.setHost(QStringLiteral("localhost"));
+        to.setPort(http->port());
+        to.setPath(path);
+        faults.redirectTo = to;
+    } else if (kind == QLatin1String("slow")) {
+        faults.latencyMs = 5000;
+    }
+    http->setFaults(faults);
+    qCInfo(lcLab).noquote() << "fault" << kind << "on" << target << (method.isEmpty() ? QString() : method);
+    return true;
+}
+
+void Lab::clearFaults()
+{
+    for (const auto& [http, port] : std::as_const(m_downServers)) {
+        QString why;
+        if (!http->listen(port, &why))
+            qCWarning(lcLab).noquote() << "could not listen again on port" << port << ":" << why;
+    }
+    m_downServers.clear();
+    for (auto& e : m_servers)
+        e.http->setFaults(HttpFaults());
+    if (m_identity) {
+        m_identity->setIdpFaults(HttpFaults());
+        m_identity->setTokenServiceFaults(HttpFaults());
+        if (m_identity->isIdpDown())
+            m_identity->setIdpDown(false);
+        m_identityClock.offsetSecs = 0;
+        for (const QString& app : std::as_const(m_mfaApps))
+            m_identity->idp()->setMfaRequired(app, false);
+        m_mfaApps.clear();
+    }
 }
 
 } // namespace lanyard::lab

@@ -5,6 +5,7 @@
 #include "idp/Scenario.h"
 #include "mcp/DemoServers.h"
 #include "mcp/McpServer.h"
+#include "util/Clock.h"
 #include "util/Json.h"
 
 #include <QList>
@@ -76,6 +77,17 @@ public:
     // How a server is protected: "token-service", "entra" or "none".
     QString protection(const QString& name) const;
 
+    // ---- Faults (lanyard-lab --fault SPEC; the fault campaign in docs/reliability.md) ----------
+    // SPEC is TARGET:KIND[@METHOD]. TARGET: hr, docs, bench (an MCP server), idp, sts. KIND for any
+    // target's HTTP: malformed-json, garbage-sse, cut, drip, huge, reset, 500, 502, 503,
+    // wrong-content-type, redirect (to another origin), slow, down. idp only: rotate-keys,
+    // clock-skew, revoke-sessions, mfa. sts only: refuse, expired-token, wrong-audience.
+    // @METHOD limits an MCP-server fault to requests of that JSON-RPC method (e.g. @tools/call).
+    // False with *error naming the problem for a bad SPEC or a target that is not running.
+    bool applyFault(const QString& spec, QString* error = nullptr);
+    void clearFaults();
+    static QStringList faultKinds();
+
     // {"servers":[{"name":"hr","url":"http://127.0.0.1:P/mcp","auth":{"type":"none"}}, ...]}, plus
     // "identity" (authority, clientId) and each server's strategy when the identity lab runs.
     json lanyardConfig() const;
@@ -89,7 +101,17 @@ private:
         std::unique_ptr<McpServer> server;
     };
     std::vector<Entry> m_servers;
+    // The identity lab's time: the system clock plus an offset (the clock-skew fault).
+    class SkewedClock : public Clock
+    {
+    public:
+        QDateTime now() const override { return QDateTime::currentDateTimeUtc().addSecs(offsetSecs); }
+        qint64 offsetSecs = 0;
+    };
+    SkewedClock m_identityClock;
     std::unique_ptr<IdentityLab> m_identity;
+    QStringList m_mfaApps; // apps the mfa fault turned MFA on for
+    QList<QPair<HttpServer*, quint16>> m_downServers; // the down fault: listen again here
     LabOptions m_options;
     const Entry* find(const QString& name) const;
     bool startIdentity(QString* error);

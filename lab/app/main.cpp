@@ -89,8 +89,13 @@ int main(int argc, char* argv[])
     const QCommandLineOption consentOption(QStringLiteral("consent"),
         QStringLiteral("Sign-in robot: answer a consent page with accept (default) or decline."),
         QStringLiteral("ANSWER"), QStringLiteral("accept"));
+    const QCommandLineOption faultOption(QStringLiteral("fault"),
+        QStringLiteral("Inject a fault (repeatable): TARGET:KIND[@METHOD], e.g. hr:malformed-json@tools/call, "
+                       "idp:down, sts:refuse. Kinds: %1. See docs/reliability.md.")
+            .arg(Lab::faultKinds().join(QStringLiteral(", "))),
+        QStringLiteral("SPEC"));
     parser.addOptions({ portOption, configOption, scenarioOption, noIdentityOption, latencyOption, toolsOption,
-        printScenarioOption, signInAsOption, mfaOption, consentOption });
+        faultOption, printScenarioOption, signInAsOption, mfaOption, consentOption });
     parser.addPositionalArgument(
         QStringLiteral("URL"), QStringLiteral("With --sign-in-as: the authorization URL."), QStringLiteral("[URL]"));
     parser.process(app); // --help / --version print and exit here
@@ -145,6 +150,13 @@ int main(int argc, char* argv[])
     if (!lab.start(options, &error)) {
         QTextStream(stderr) << "lanyard-lab: " << error << '\n';
         return 1;
+    }
+    for (const QString& spec : parser.values(faultOption)) {
+        if (!lab.applyFault(spec, &error)) {
+            lab.stop();
+            return usageError(error);
+        }
+        out << "fault " << spec << Qt::endl;
     }
     const bool temporaryConfig = !parser.isSet(configOption);
     const QString configPath = temporaryConfig

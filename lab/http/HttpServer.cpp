@@ -264,6 +264,9 @@ private:
     quint64 m_serial = 0;
     std::weak_ptr<Responder> m_current;
     HttpFaults m_activeFaults;
+    void answerWithFault(const HttpFaults& faults, const ResponderPtr& responder);
+    void dripBody(const QByteArray& body, qsizetype offset);
+    void pumpHugeBody(const ResponderPtr& responder, qint64 left);
     qint64 m_bodyBytesWritten = 0;
     bool m_streamChunked = false;
     bool m_streamCloses = false;
@@ -592,9 +595,22 @@ void HttpConnection::dispatch()
     m_bodyBytesWritten = 0;
     m_streamChunked = false;
     m_streamCloses = false;
-    m_activeFaults = m_server->takeFaults(m_request.path);
+    m_activeFaults = m_server->takeFaults(m_request.path, m_request.body);
     ResponderPtr responder(new Responder(this, m_serial));
     m_current = responder;
+    if (m_activeFaults.replacesAnswer()) {
+        const HttpFaults faults = m_activeFaults;
+        auto answer = [this, faults, responder] {
+            if (!responder->isConnected())
+                return;
+            answerWithFault(faults, responder);
+        };
+        if (faults.latencyMs > 0)
+            QTimer::singleShot(faults.latencyMs, this, answer);
+        else
+            answer();
+        return;
+    }
 
     int status = 0;
     QByteArray allow;
@@ -625,6 +641,41 @@ void HttpConnection::dispatch()
         QTimer::singleShot(m_activeFaults.latencyMs, this, run);
     else
         run();
+}
+
+void HttpConnection::answerWithFault(const HttpFaults& faults, const ResponderPtr& responder)
+{
+    if (faults.reset) {
+        qCInfo(lcLab).noquote() << "fault: resetting the connection of" << m_request.method << m_request.path;
+        m_server->logRequest(m_request.method, m_request.path, 0);
+        abortConnection();
+        return;
+    }
+    if (faults.redirectTo.isValid()) {
+        qCInfo(lcLab).noquote() << "fault: redirecting" << m_request.method << m_request.path << "to"
+                                << faults.redirectTo.toString(QUrl::RemoveQuery | QUrl::RemoveUserInfo);
+        responder->send(307, "redirected by a lab fault\n", "text/plain; charset=utf-8",
+            { { "Location", faults.redirectTo.toEncoded() } });
+        return;
+    }
+    if (faults.hugeBytes > 0) {
+        qCInfo(lcLab).noquote() << "fault: answering" << faults.hugeBytes << "bytes to" << m_request.method
+                                << m_request.path;
+        if (!responder->beginStream(200, "application/json"))
+            return;
+        // {"jsonrpc":"2.0","id":0,"result":{"pad":"xxxx…"}} in 1 MiB pieces, one per event-loop turn.
+        responder->write(R"({"jsonrpc":"2.0","id":0,"result":{"pad":")");
+        pumpHugeBody(responder, faults.hugeBytes);
+        return;
+    }
+    const int status = faults.status > 0 ? faults.status : 200;
+    const QByteArray body = faults.body.isEmpty()
+        ? QByteArray("lab fault: ") + QByteArray::number(status) + ' ' + httpReasonPhrase(status) + '\n'
+        : faults.body;
+    qCInfo(lcLab).noquote() << "fault: answering" << status << "with a canned body to" << m_request.method
+                            << m_request.path;
+    responder->send(status, body,
+        faults.contentTypeOverride.isEmpty() ? QByteArray("text/plain; charset=utf-8") : faults.contentTypeOverride);
 }
 
 void HttpConnection::refuse(int status, const QByteArray& message)
@@ -708,11 +759,51 @@ void HttpConnection::respond(
             }
             return;
         }
+        if (m_activeFaults.dripBytes > 0) {
+            qCInfo(lcLab).noquote() << "fault: dripping the body of" << m_request.method << m_request.path;
+            r->m_finished = true;
+            dripBody(body, 0);
+            return;
+        }
         if (!writeBodyBytes(body))
             return;
     }
     r->m_finished = true;
     finishResponse();
+}
+
+void HttpConnection::pumpHugeBody(const ResponderPtr& responder, qint64 left)
+{
+    static const QByteArray piece(1024 * 1024, 'x');
+    if (!responder->isConnected())
+        return;
+    if (left <= 0) {
+        responder->write("\"}}");
+        responder->end();
+        return;
+    }
+    const qint64 n = qMin<qint64>(left, piece.size());
+    if (!responder->write(n == piece.size() ? piece : piece.left(n)))
+        return;
+    QTimer::singleShot(0, this, [this, responder, left, n] { pumpHugeBody(responder, left - n); });
+}
+
+void HttpConnection::dripBody(const QByteArray& body, qsizetype offset)
+{
+    if (!isAlive())
+        return;
+    const qsizetype n = qMin<qsizetype>(m_activeFaults.dripBytes, body.size() - offset);
+    if (n > 0 && !writeBodyBytes(body.mid(offset, n)))
+        return;
+    if (offset + n >= body.size()) {
+        finishResponse();
+        return;
+    }
+    const quint64 serial = m_serial;
+    QTimer::singleShot(qMax(1, m_activeFaults.dripIntervalMs), this, [this, body, offset, n, serial] {
+        if (serial == m_serial)
+            dripBody(body, offset + n);
+    });
 }
 
 bool HttpConnection::beginStream(Responder* r, int status, const QByteArray& contentType, const HttpHeaders& headers)
@@ -1024,11 +1115,13 @@ const HttpServer::Route* HttpServer::findRoute(
     return nullptr;
 }
 
-HttpFaults HttpServer::takeFaults(const QString& path)
+HttpFaults HttpServer::takeFaults(const QString& path, const QByteArray& body)
 {
     if (!m_faults.any() || m_faults.remaining == 0)
         return HttpFaults();
     if (!m_faults.pathPrefix.isEmpty() && !path.startsWith(m_faults.pathPrefix))
+        return HttpFaults();
+    if (!m_faults.bodyContains.isEmpty() && !body.contains(m_faults.bodyContains))
         return HttpFaults();
     if (m_faults.remaining > 0)
         --m_faults.remaining;

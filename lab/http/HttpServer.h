@@ -93,12 +93,27 @@ struct HttpFaults
     qint64 dropAfterBodyBytes = -1; // abort the connection after this many body bytes
     QByteArray contentTypeOverride; // send this Content-Type instead of the real one
     bool truncateBody = false; // announce the full length, send half, close
+    // Instead of the handler's answer (the handler does not run):
+    bool reset = false; // abort the connection before any answer (a reset)
+    int status = 0; // answer this status with `body` (or a short text), e.g. 500, 503
+    QByteArray body; // answer this body (status 200 unless `status`), with contentTypeOverride
+    QUrl redirectTo; // answer 307 to this address (another origin, say)
+    qint64 hugeBytes = 0; // answer a JSON-looking body this long, streamed, never held in memory
+    // Slow drip: the answer's body goes out `dripBytes` at a time every `dripIntervalMs`.
+    int dripBytes = 0;
+    int dripIntervalMs = 0;
     QString pathPrefix;
+    QByteArray bodyContains; // only requests whose body contains this (e.g. "\"tools/call\"")
     int remaining = -1;
 
+    bool replacesAnswer() const
+    {
+        return reset || status > 0 || !body.isEmpty() || redirectTo.isValid() || hugeBytes > 0;
+    }
     bool any() const
     {
-        return latencyMs > 0 || dropAfterBodyBytes >= 0 || !contentTypeOverride.isEmpty() || truncateBody;
+        return latencyMs > 0 || dropAfterBodyBytes >= 0 || !contentTypeOverride.isEmpty() || truncateBody
+            || replacesAnswer() || dripBytes > 0;
     }
 };
 
@@ -161,7 +176,7 @@ private:
     // Finds the handler; sets *status to 404/405 (and *allow) when there is none.
     const Route* findRoute(const QByteArray& method, const QString& path, int* status, QByteArray* allow) const;
     // Faults that apply to this path (consumes one from `remaining`).
-    HttpFaults takeFaults(const QString& path);
+    HttpFaults takeFaults(const QString& path, const QByteArray& body);
     void logRequest(const QByteArray& method, const QString& path, int status);
 
     QTcpServer* m_server = nullptr;
