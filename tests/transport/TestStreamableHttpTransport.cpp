@@ -115,6 +115,72 @@ class TestStreamableHttpTransport : public QObject
 {
     Q_OBJECT
 private slots:
+    // Messages of 1 MiB and more take the transport's fast parser first; whatever it does, the
+    // result must be exactly nlohmann's: the same DOM, or the same refusal (a protocol error).
+    void largeMessagesParseExactlyLikeNlohmann_data()
+    {
+        QTest::addColumn<QByteArray>("value");
+        QTest::addColumn<bool>("asSse");
+        const QList<QPair<const char*, QByteArray>> values {
+            { "plain strings and integers", "{\"a\":\"b\",\"n\":[0,1,-1,42]}" },
+            { "floats", "[1.5e3,-0.0,1.25,2E-2,0.1]" },
+            { "escapes", "\"a\\\"b\\\\c\\/d\\n\\t\\r\\b\\f\\u00e9\\u0000\"" },
+            { "surrogate pair", "\"\\ud83d\\ude00\"" },
+            { "lone surrogate", "\"\\ud800\"" },
+            { "invalid UTF-8", "\"a\xff\xfe\"" },
+            { "overlong UTF-8", "\"\xc0\xaf\"" },
+            { "valid UTF-8", "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"" },
+            { "unescaped control character", "\"a\x01 b\"" },
+            { "uint64 max", "18446744073709551615" },
+            { "int64 min", "-9223372036854775808" },
+            { "integer overflow", "18446744073709551616" },
+            { "negative overflow", "-9223372036854775809" },
+            { "leading zero", "012" },
+            { "minus alone", "-" },
+            { "duplicate keys", "{\"k\":1,\"k\":2}" },
+            { "deep nesting", QByteArray(300, '[') + QByteArray(300, ']') },
+            { "literals and empties", "[true,false,null,{},[],\"\"]" },
+            { "bad literal", "nul" },
+            { "trailing comma", "[1,2,]" },
+            { "missing colon", "{\"a\" 1}" },
+        };
+        for (const auto& [name, value] : values) {
+            QTest::newRow((QByteArray(name) + " (JSON)").constData()) << value << false;
+            QTest::newRow((QByteArray(name) + " (SSE)").constData()) << value << true;
+        }
+    }
+
+    void largeMessagesParseExactlyLikeNlohmann()
+    {
+        QFETCH(QByteArray, value);
+        QFETCH(bool, asSse);
+        const QByteArray pad(1200 * 1024, 'p');
+        const QByteArray body
+            = QByteArray("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"pad\":\"") + pad + "\",\"x\":" + value + "}}";
+        const json expected = json::parse(body.constBegin(), body.constEnd(), nullptr, false);
+
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        server.enqueue(asSse ? Script::sse({ sseEvent(body) }) : Script::json(body));
+        StreamableHttpTransport t(server.url());
+        Recorder rec(&t);
+        t.start();
+        QTRY_COMPARE(rec.started, 1);
+        t.send(request(1, "tools/call"));
+        QTRY_VERIFY_WITH_TIMEOUT(!rec.messages.isEmpty() || !rec.failures.isEmpty() || !rec.errors.isEmpty(), 20000);
+        if (expected.is_discarded()) {
+            QVERIFY2(rec.messages.isEmpty(), "accepted what nlohmann refuses");
+            QVERIFY(!rec.failures.isEmpty() || !rec.errors.isEmpty());
+        } else {
+            QVERIFY2(!rec.messages.isEmpty(), "refused what nlohmann accepts");
+            QVERIFY(rec.messages.first() == expected);
+            // Same types too (an unsigned stays unsigned, a float a float).
+            QCOMPARE(rec.messages.first()["result"]["x"].type_name(), expected["result"]["x"].type_name());
+            QCOMPARE(
+                QByteArray::fromStdString(rec.messages.first().dump()), QByteArray::fromStdString(expected.dump()));
+        }
+    }
+
     void jsonAnswer()
     {
         FakeHttpServer server;
