@@ -189,7 +189,19 @@ ServerTokenProvider::ServerTokenProvider(TokenStrategy* strategy, IdentityManage
     strategy->setParent(this);
 }
 
-ServerTokenProvider::~ServerTokenProvider() = default;
+namespace {
+// The detail of the error waiters get when the provider they waited for went away.
+const QString kAbandoned = QStringLiteral("token acquisition abandoned");
+} // namespace
+
+ServerTokenProvider::~ServerTokenProvider()
+{
+    m_dying = true; // its own waiter must not start anything now
+    if (m_acquiring && m_identity && m_identity->cache()->isFetching(*m_acquiring)) {
+        m_identity->cache()->complete(*m_acquiring, nullptr,
+            Error(Error::Kind::Cancelled, tr("The connection that was getting this token was closed."), 0, kAbandoned));
+    }
+}
 
 QString ServerTokenProvider::strategyName() const
 {
@@ -328,14 +340,21 @@ void ServerTokenProvider::obtain(
         cache->remove(key);
     }
     QPointer<ServerTokenProvider> self(this);
-    if (!cache->join(key, [self, done](const TokenPtr& t, const Error& e) {
-            if (self)
-                done(t, e);
+    if (!cache->join(key, [self, need, done](const TokenPtr& t, const Error& e) {
+            if (!self || self->m_dying)
+                return;
+            if (!t && e.kind == Error::Kind::Cancelled && e.detail == kAbandoned) {
+                self->obtain(need, done); // the provider we waited for is gone: get it ourselves
+                return;
+            }
+            done(t, e);
         }))
         return; // someone is already getting it
+    m_acquiring = key;
     m_strategy->acquire(need, [self, key](const TokenPtr& t, const Error& e) {
         if (!self || !self->m_identity)
             return;
+        self->m_acquiring.reset();
         TokenCache* c = self->m_identity->cache();
         if (t) {
             // The key may name the subject only now (first sign-in during this acquisition).

@@ -11,6 +11,8 @@
 
 #include <QObject>
 #include <QPointer>
+
+#include <optional>
 #include <QStringList>
 
 #include <functional>
@@ -116,6 +118,11 @@ private:
     int m_maxStepUps = 2;
     qint64 m_lastForcedAtMs = -1;
     bool m_audienceNoticeGiven = false;
+    // The cache key this provider is getting a token for (others may be waiting on it). If the
+    // provider goes away first (a reconnect), the destructor hands the key back so the waiters
+    // start their own acquisition instead of waiting forever.
+    std::optional<TokenKey> m_acquiring;
+    bool m_dying = false;
 };
 
 // Builds the provider for a server with an identity auth type (entra, token-exchange, oauth,

@@ -59,6 +59,7 @@ private slots:
     void keyRotation();
     void wrongAudienceRefused();
     void twoServersConcurrently();
+    void providerGoneMidAcquisitionHandsOver();
     void twoSignInsAtOnce();
     void idpDown();
     void exchangeRefused();
@@ -664,6 +665,44 @@ void TestIdentityLab::nothingLeaks()
     }();
     for (const QString& s : std::as_const(secrets))
         QVERIFY(!journal.contains(s.mid(s.size() / 2, 16)));
+}
+
+// A reconnect (or an account switch) replaces a server's token provider while the old one is in
+// the middle of getting a token. The new provider joined that acquisition: it must not wait for
+// ever; it takes over and gets the token itself.
+void TestIdentityLab::providerGoneMidAcquisitionHandsOver()
+{
+    QVERIFY(call(hrExchange(), QStringLiteral("whoami")).ok); // signed in; the Entra token is cached
+    const ServerConfig cfg = hrExchange(json{{"scopes", {"HR.Read", "HR.Write"}}}); // a key not cached yet
+    Error error;
+    std::unique_ptr<TokenProvider> a(createTokenProvider(cfg, m_id.get(), nullptr, &error));
+    std::unique_ptr<TokenProvider> b(createTokenProvider(cfg, m_id.get(), nullptr, &error));
+    QVERIFY2(a && b, qPrintable(error.message));
+    HttpFaults slow;
+    slow.latencyMs = 400;
+    m_lab->lab->setTokenServiceFaults(slow);
+
+    using Headers = QList<QPair<QByteArray, QByteArray>>;
+    bool aAnswered = false;
+    a->headersFor(m_lab->hr->endpointUrl(), [&](const Headers&, const Error&) { aAnswered = true; });
+    QTest::qWait(100); // a's exchange is at the token service now
+    bool bAnswered = false;
+    QByteArray authorization;
+    Error bError;
+    b->headersFor(m_lab->hr->endpointUrl(), [&](const Headers& headers, const Error& e) {
+        bAnswered = true;
+        bError = e;
+        for (const auto& h : headers) {
+            if (h.first == "Authorization")
+                authorization = h.second;
+        }
+    });
+    a.reset(); // the old connection goes away mid-exchange
+    QTRY_VERIFY_WITH_TIMEOUT(bAnswered, 10000);
+    QVERIFY2(!bError.isError(), qPrintable(bError.message));
+    QVERIFY(authorization.startsWith("Bearer "));
+    QVERIFY(!aAnswered);
+    m_lab->lab->setTokenServiceFaults(HttpFaults());
 }
 
 QTEST_GUILESS_MAIN(TestIdentityLab)
