@@ -27,7 +27,7 @@ if [ -x "$bin/app/gui/lanyard" ] && { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_D
 else
   cli="$bin/app/cli/lanyard-cli"
   # No display, so no browser: the lab's sign-in robot walks the lab's sign-in pages instead.
-  robot="$bin/lab/app/lanyard-lab --sign-in-as ada@lanyardlab.onmicrosoft.com"
+  robot="\"$bin/lab/app/lanyard-lab\" --sign-in-as ada@lanyardlab.onmicrosoft.com" # quoted: QProcess::splitCommand
   set -x
   "$cli" --config "$config" servers
   "$cli" --config "$config" tools hr --open-with "$robot"

@@ -230,7 +230,7 @@ void AccessMatrixPage::rebuild()
             const bool current = s->state() == ServerSession::State::Connected && s->toolsComplete();
             QSet<QString> listed;
             for (const json& t : list) {
-                const QString name = QString::fromStdString(t.value("name", std::string()));
+                const QString name = qs(t, "name"); // server data: never throws on a wrong type
                 if (!name.isEmpty() && !tools.contains(name))
                     tools << name;
                 listed.insert(name);

@@ -390,7 +390,7 @@ void IdentityPage::fillHow()
     const auth::IssuedToken& t = *m_serverToken;
     m_howStrategy->setText(t.strategy.isEmpty() ? m_session->authStrategy() : t.strategy);
     m_howGrant->setText(grantName(t.obtainedBy));
-    QString endpoint = QString::fromStdString(m_session->config().auth.raw.value("tokenEndpoint", std::string()));
+    QString endpoint = qs(m_session->config().auth.raw, "tokenEndpoint");
     if (endpoint.isEmpty() && m_identity)
         endpoint = m_identity->settings().authority;
     m_howEndpoint->setText(t.issuer.isEmpty() ? endpoint : tr("%1 (issuer %2)").arg(endpoint, t.issuer));

@@ -227,7 +227,7 @@ void PromptsPage::showPrompt(const json& prompt)
             const QString argName = qs(a, "name");
             if (argName.isEmpty())
                 continue;
-            const bool required = a.value("required", false) == true;
+            const bool required = a.value("required", json()) == true;
             auto* edit = new QLineEdit(m_argumentBox);
             edit->setObjectName(QStringLiteral("promptArg:") + argName);
             edit->setPlaceholderText(qs(a, "description").left(200));

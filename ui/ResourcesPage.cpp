@@ -394,7 +394,7 @@ void ResourcesPage::updateButtons()
     m_read->setEnabled(connected && !uri.isEmpty());
     const json caps = m_session && m_session->client() ? m_session->serverInfo().capabilities : json::object();
     const bool canSubscribe = connected && caps.is_object() && caps.contains("resources")
-        && caps["resources"].is_object() && caps["resources"].value("subscribe", false) == true;
+        && caps["resources"].is_object() && caps["resources"].value("subscribe", json()) == true;
     m_subscribe->setVisible(m_kind != Kind::Template);
     m_subscribe->setEnabled(canSubscribe && !uri.isEmpty());
     m_subscribe->setToolTip(canSubscribe ? tr("Get notified when the server says this resource changed")

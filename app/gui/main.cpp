@@ -68,11 +68,13 @@ int main(int argc, char** argv)
     // Identity strategies (entra, token-exchange, oauth, cross-app-access, keychain bearer) plug
     // into the client factory before any session exists.
     lanyard::auth::install();
-    QNetworkAccessManager network;
-    lanyard::auth::identity()->setNetwork(&network);
+    // A child of the application, created after the process-wide identity: it outlives every
+    // user of it (the identity is deleted first, as an earlier child).
+    auto* network = new QNetworkAccessManager(&app);
+    lanyard::auth::identity()->setNetwork(network);
     lanyard::auth::identity()->setBrowserLauncher(lanyard::auth::browser::system());
     lanyard::SessionManager manager;
-    manager.setNetworkAccessManager(&network);
+    manager.setNetworkAccessManager(network);
     const QString path = parser.isSet(configOption) ? parser.value(configOption) : lanyard::ConfigStore::defaultPath();
     lanyard::Error error;
     const bool loaded = manager.load(path, &error);

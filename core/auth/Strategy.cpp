@@ -10,6 +10,7 @@
 
 #include <QDateTime>
 #include <QFile>
+#include <QTimer>
 
 namespace lanyard::auth {
 
@@ -344,7 +345,12 @@ void ServerTokenProvider::obtain(
             if (!self || self->m_dying)
                 return;
             if (!t && e.kind == Error::Kind::Cancelled && e.detail == kAbandoned) {
-                self->obtain(need, done); // the provider we waited for is gone: get it ourselves
+                // The provider we waited for is gone: get it ourselves, on the next turn of the
+                // event loop (not inside its destructor, and not at all if we are going too).
+                QTimer::singleShot(0, self.data(), [self, need, done] {
+                    if (self && !self->m_dying)
+                        self->obtain(need, done);
+                });
                 return;
             }
             done(t, e);

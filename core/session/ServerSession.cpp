@@ -129,9 +129,14 @@ ServerInfo ServerSession::serverInfo() const
 
 json ServerSession::tool(const QString& name) const
 {
+    // Linear, so no allocation per entry (the access matrix asks this per cell, of 10,000 tools);
+    // a name of the wrong type simply does not match.
     const std::string n = name.toStdString();
     for (const auto& t : m_tools) {
-        if (t.is_object() && t.value("name", std::string()) == n)
+        if (!t.is_object())
+            continue;
+        const auto it = t.find("name");
+        if (it != t.end() && it->is_string() && it->get_ref<const std::string&>() == n)
             return t;
     }
     return json::object();
@@ -141,7 +146,10 @@ json ServerSession::prompt(const QString& name) const
 {
     const std::string n = name.toStdString();
     for (const auto& p : m_prompts) {
-        if (p.is_object() && p.value("name", std::string()) == n)
+        if (!p.is_object())
+            continue;
+        const auto it = p.find("name");
+        if (it != p.end() && it->is_string() && it->get_ref<const std::string&>() == n)
             return p;
     }
     return json::object();
@@ -588,11 +596,12 @@ PendingRequest* ServerSession::callTool(const QString& name, const json& argumen
     QPointer<PendingRequest> guard(request);
     connect(request, &PendingRequest::finished, this, [update, guard](const json& result) {
         const qint64 elapsed = guard ? guard->elapsedMs() : -1;
-        if (result.is_object() && result.value("isError", false) == true) {
+        // Server data: read without converting (a wrongly typed member must not throw).
+        if (result.is_object() && result.value("isError", json()) == true) {
             QString reason;
             if (auto content = result.find("content"); content != result.end() && content->is_array()) {
                 for (const json& item : *content) {
-                    if (item.is_object() && item.value("type", std::string()) == "text" && item.contains("text")
+                    if (item.is_object() && qs(item, "type") == QLatin1String("text") && item.contains("text")
                         && item["text"].is_string()) {
                         reason = QString::fromStdString(item["text"].get<std::string>()).left(300);
                         break;

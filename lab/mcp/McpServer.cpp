@@ -1253,7 +1253,7 @@ void McpServer::logMessage(const QString& level, const json& data, const QString
 
 // ---- Built-in methods -------------------------------------------------------------------------
 
-std::optional<json> McpServer::paginate(const json& items, const char* key, const CallPtr& ctx)
+std::optional<std::pair<qsizetype, qsizetype>> McpServer::pageRange(qsizetype size, const CallPtr& ctx)
 {
     qsizetype offset = 0;
     const json& params = ctx->params();
@@ -1265,7 +1265,7 @@ std::optional<json> McpServer::paginate(const json& items, const char* key, cons
                 raw, QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
             if (decoded && decoded.decoded.startsWith(kCursorPrefix)) {
                 offset = decoded.decoded.mid(kCursorPrefix.size()).toLongLong(&ok);
-                ok = ok && offset >= 0 && offset <= qsizetype(items.size());
+                ok = ok && offset >= 0 && offset <= size;
             }
         }
         if (!ok) {
@@ -1273,17 +1273,29 @@ std::optional<json> McpServer::paginate(const json& items, const char* key, cons
             return std::nullopt;
         }
     }
-    const qsizetype size = qsizetype(items.size());
-    const qsizetype end = std::min(size, offset + m_options.pageSize);
-    json page = json::array();
-    for (qsizetype i = offset; i < end; ++i)
-        page.push_back(items[size_t(i)]);
-    json result = { { key, page } };
+    return std::make_pair(offset, std::min(size, offset + m_options.pageSize));
+}
+
+json McpServer::pageResult(const char* key, json page, qsizetype end, qsizetype size)
+{
+    json result = { { key, std::move(page) } };
     if (end < size)
         result["nextCursor"] = (kCursorPrefix + QByteArray::number(end))
                                    .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals)
                                    .toStdString();
     return result;
+}
+
+std::optional<json> McpServer::paginate(const json& items, const char* key, const CallPtr& ctx)
+{
+    const qsizetype size = qsizetype(items.size());
+    const auto range = pageRange(size, ctx);
+    if (!range)
+        return std::nullopt;
+    json page = json::array();
+    for (qsizetype i = range->first; i < range->second; ++i)
+        page.push_back(items[size_t(i)]);
+    return pageResult(key, std::move(page), range->second, size);
 }
 
 const ToolDefinition* McpServer::findTool(const QString& name, const Caller& caller) const
@@ -1300,13 +1312,22 @@ void McpServer::registerBuiltins()
     m_methods[QStringLiteral("ping")] = [](const CallPtr& ctx) { ctx->respond(json::object()); };
 
     m_methods[QStringLiteral("tools/list")] = [this](const CallPtr& ctx) {
-        json items = json::array();
+        // Only the page is copied: with 10,000 tools a copy of all of them per page made paging
+        // quadratic (and starved everything else on a small machine).
+        std::vector<const json*> visibleTools;
+        visibleTools.reserve(m_tools.size());
         for (const auto& t : m_tools) {
             if (visible(t.visibleTo, ctx->caller()))
-                items.push_back(t.descriptor);
+                visibleTools.push_back(&t.descriptor);
         }
-        if (auto r = paginate(items, "tools", ctx))
-            ctx->respond(*r);
+        const qsizetype size = qsizetype(visibleTools.size());
+        const auto range = pageRange(size, ctx);
+        if (!range)
+            return;
+        json page = json::array();
+        for (qsizetype i = range->first; i < range->second; ++i)
+            page.push_back(*visibleTools[size_t(i)]);
+        ctx->respond(pageResult("tools", std::move(page), range->second, size));
     };
     m_methods[QStringLiteral("tools/call")] = [this](const CallPtr& ctx) { toolsCall(ctx); };
 

@@ -290,6 +290,9 @@ private:
     void registerBuiltins();
     json initializeResult(const QString& version) const;
     std::optional<json> paginate(const json& items, const char* key, const CallPtr& ctx);
+    // The [first, end) page a request's cursor asks for, of `size` items (nullopt: answered with an error).
+    std::optional<std::pair<qsizetype, qsizetype>> pageRange(qsizetype size, const CallPtr& ctx);
+    static json pageResult(const char* key, json page, qsizetype end, qsizetype size);
     void toolsCall(const CallPtr& ctx);
     void resourcesRead(const CallPtr& ctx);
     void promptsGet(const CallPtr& ctx);
