@@ -85,7 +85,37 @@ QString AccessMatrixPage::currentAccount() const
 
 void AccessMatrixPage::scheduleRebuild()
 {
+    // A hidden page does not rebuild its table (the servers' pages and calls keep the GUI thread
+    // busy enough): it rebuilds when it is shown.
+    if (!isVisible()) {
+        m_stale = true;
+        return;
+    }
     m_rebuild.start();
+}
+
+void AccessMatrixPage::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    if (m_stale) {
+        m_stale = false;
+        rebuild();
+    }
+}
+
+void AccessMatrixPage::snapshot(ServerSession* session)
+{
+    const json& list = session->tools();
+    if (!list.is_array() || int(list.size()) > kMaxListedPerServer
+        || session->state() != ServerSession::State::Connected || !session->toolsComplete())
+        return;
+    QSet<QString> listed;
+    for (const json& t : list) {
+        const QString name = qs(t, "name"); // server data: never throws on a wrong type
+        if (!name.isEmpty())
+            listed.insert(name);
+    }
+    m_listed[currentAccount()][session->name()] = listed;
 }
 
 void AccessMatrixPage::watch(ServerSession* session)
@@ -95,8 +125,14 @@ void AccessMatrixPage::watch(ServerSession* session)
             return;
     }
     m_watched << session;
-    connect(session, &ServerSession::toolsChanged, this, &AccessMatrixPage::scheduleRebuild);
-    connect(session, &ServerSession::stateChanged, this, &AccessMatrixPage::scheduleRebuild);
+    connect(session, &ServerSession::toolsChanged, this, [this, session] {
+        snapshot(session);
+        scheduleRebuild();
+    });
+    connect(session, &ServerSession::stateChanged, this, [this, session] {
+        snapshot(session);
+        scheduleRebuild();
+    });
     connect(session, &ServerSession::historyAppended, this, [this, session] {
         if (!session->history().isEmpty())
             m_callAccounts[session->name()].insert(session->history().last().serial, currentAccount());
@@ -154,7 +190,7 @@ AccessMatrixPage::Access AccessMatrixPage::access(
             return toolIt->value(who).access;
     }
     if (m_manager && (account.isEmpty() || account == currentAccount())) {
-        if (ServerSession* s = m_manager->session(server); s && !s->tool(tool).empty())
+        if (ServerSession* s = m_manager->session(server); s && s->hasTool(tool))
             return Access::Listed;
     }
     // What the server listed for that account when it was signed in.
@@ -227,16 +263,12 @@ void AccessMatrixPage::rebuild()
         servers << s->name();
         const json& list = s->tools();
         if (list.is_array() && int(list.size()) <= kMaxListedPerServer) {
-            const bool current = s->state() == ServerSession::State::Connected && s->toolsComplete();
-            QSet<QString> listed;
+            snapshot(s);
             for (const json& t : list) {
                 const QString name = qs(t, "name"); // server data: never throws on a wrong type
                 if (!name.isEmpty() && !tools.contains(name))
                     tools << name;
-                listed.insert(name);
             }
-            if (current)
-                m_listed[me][s->name()] = listed;
         } else if (list.is_array()) {
             skipped << tr("%1 (%2 tools)").arg(s->name()).arg(list.size());
         }

@@ -48,6 +48,10 @@ private:
         QString reason;
     };
     void scheduleRebuild();
+    void showEvent(QShowEvent* event) override;
+    // Keeps what `session` lists for the signed-in account (for comparing accounts later), whether
+    // or not the page is on screen.
+    void snapshot(ServerSession* session);
     void watch(ServerSession* session);
     void recordCall(ServerSession* session, int index);
     QString cellText(const QString& server, const QString& tool, const QString& account) const;
@@ -63,6 +67,7 @@ private:
     QList<QPointer<ServerSession>> m_watched;
     QString m_compare;
     QTimer m_rebuild;
+    bool m_stale = false; // a rebuild was asked for while the page was hidden
     QLabel* m_header;
     QComboBox* m_compareBox;
     QTableWidget* m_table;

@@ -566,7 +566,7 @@ void IdentityPage::askServer()
 {
     if (!m_session)
         return;
-    if (m_session->tool(QStringLiteral("whoami")).empty()) {
+    if (!m_session->hasTool(QStringLiteral("whoami"))) {
         m_serverView->setPlainText(tr("%1 offers no whoami tool (connect first if it does).").arg(m_session->name()));
         return;
     }

@@ -129,17 +129,31 @@ ServerInfo ServerSession::serverInfo() const
 
 json ServerSession::tool(const QString& name) const
 {
-    // Linear, so no allocation per entry (the access matrix asks this per cell, of 10,000 tools);
-    // a name of the wrong type simply does not match.
-    const std::string n = name.toStdString();
-    for (const auto& t : m_tools) {
-        if (!t.is_object())
-            continue;
-        const auto it = t.find("name");
-        if (it != t.end() && it->is_string() && it->get_ref<const std::string&>() == n)
-            return t;
+    const auto it = m_toolIndex.constFind(name);
+    return it == m_toolIndex.constEnd() ? json::object() : m_tools[size_t(*it)];
+}
+
+bool ServerSession::hasTool(const QString& name) const
+{
+    return m_toolIndex.contains(name);
+}
+
+void ServerSession::indexTools(qsizetype from)
+{
+    if (from == 0)
+        m_toolIndex.clear();
+    if (!m_tools.is_array())
+        return;
+    for (size_t i = size_t(from); i < m_tools.size(); ++i) {
+        const json& t = m_tools[i];
+        const auto it = t.is_object() ? t.find("name") : t.end();
+        // A name of the wrong type is simply not indexed (server data never throws here).
+        if (t.is_object() && it != t.end() && it->is_string()) {
+            const QString name = QString::fromStdString(it->get_ref<const std::string&>());
+            if (!m_toolIndex.contains(name))
+                m_toolIndex.insert(name, qsizetype(i));
+        }
     }
-    return json::object();
 }
 
 json ServerSession::prompt(const QString& name) const
@@ -418,6 +432,7 @@ void ServerSession::fetchToolsPage(const QString& cursor, quint64 listGeneration
                 if (t.is_object())
                     m_tools.push_back(t);
             }
+            indexTools(first);
             if (page == 0)
                 emit toolsReset();
             else if (int(m_tools.size()) > first)
@@ -522,6 +537,7 @@ void ServerSession::listFetched(const QString& which, const json& items)
 {
     if (which == QLatin1String("tools")) {
         m_tools = items;
+        indexTools(0);
         m_toolsComplete = true;
         emit toolsReset();
         emit toolsChanged();

@@ -9,6 +9,7 @@
 
 #include <QDateTime>
 #include <QList>
+#include <QHash>
 #include <QObject>
 #include <QPointer>
 #include <QSet>
@@ -75,7 +76,10 @@ public:
     const json& resources() const { return m_resources; }
     const json& resourceTemplates() const { return m_templates; }
     const json& prompts() const { return m_prompts; }
+    // The tool named `name` (an empty object when the server does not list it). Looked up through an
+    // index kept beside the list: the access matrix asks this per cell, of up to 10,000 tools.
     json tool(const QString& name) const;
+    bool hasTool(const QString& name) const;
     json prompt(const QString& name) const;
 
     const QList<TrafficRecord>& traffic() const { return m_traffic; }
@@ -143,6 +147,7 @@ signals:
     void logMessageReceived(const QString& level, const QString& logger, const lanyard::json& data);
 
 private:
+    void indexTools(qsizetype from);
     void setState(State state);
     void setLost(bool lost);
     void destroyClient();
@@ -169,6 +174,7 @@ private:
     int m_refreshPending = 0;
 
     json m_tools = json::array();
+    QHash<QString, qsizetype> m_toolIndex; // name -> position in m_tools (first one listed)
     bool m_toolsComplete = false;
     quint64 m_toolsGeneration = 0;
     json m_resources = json::array();

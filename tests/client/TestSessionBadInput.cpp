@@ -50,6 +50,7 @@ private slots:
                     json { { "tools",
                         json::array({ json { { "name", 5 }, { "inputSchema", { { "type", "object" } } } },
                             json { { "name", "ok" }, { "inputSchema", { { "type", "object" } } } },
+                            json { { "name", "ok" }, { "title", "second of the same name" } },
                             json("not an object") }) } }));
             if (method == "prompts/list")
                 return Script::json(
@@ -70,9 +71,13 @@ private slots:
         session.connectToServer();
         QTRY_COMPARE_WITH_TIMEOUT(session.state(), ServerSession::State::Connected, 10000);
         // The entry that is not an object is dropped; the one with a numeric name is kept (unmatched).
-        QTRY_VERIFY_WITH_TIMEOUT(session.tools().is_array() && session.tools().size() == 2, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(session.tools().is_array() && session.tools().size() == 3, 10000);
         QCOMPARE(qs(session.tool(QStringLiteral("ok")), "name"), QStringLiteral("ok"));
+        QVERIFY(!session.tool(QStringLiteral("ok")).contains("title")); // the first of two with one name
+        QVERIFY(session.hasTool(QStringLiteral("ok")));
         QVERIFY(session.tool(QStringLiteral("5")).empty()); // a number is not the name "5"
+        QVERIFY(!session.hasTool(QStringLiteral("5")));
+        QVERIFY(!session.hasTool(QString()));
         QVERIFY(session.prompt(QStringLiteral("x")).empty());
 
         QSignalSpy updated(&session, &ServerSession::historyUpdated);

@@ -77,12 +77,11 @@ private:
 };
 
 constexpr int kTools = 10000;
-// Longest stretch of GUI-thread work between event-loop turns. Issue 5 asks for 50 ms; since the
-// identity pages arrived the app does 52-135 ms in its worst stretch while 10,000 tools load
-// (measured on the 2-core CI machine; the cause is not found yet, see the issue's note). The bound
-// here still fails any blocking wait or quadratic work, and the 50 ms target is reported as missed.
-constexpr double kBudgetMs = 150.0;
-constexpr double kTargetMs = 50.0;
+// Longest stretch of GUI-thread work between event-loop turns (issue 5). It was 52-135 ms while the
+// hidden access matrix rebuilt its table and looked every tool up by a linear scan of 10,000; with
+// the table rebuilt only when shown and the tools indexed by name it is 18-26 ms on the 2-core CI
+// machine.
+constexpr double kBudgetMs = 50.0;
 constexpr double kWallLimitMs = 250.0; // longest gap of any kind (a blocking wait would exceed it)
 
 } // namespace
@@ -159,8 +158,6 @@ void TestResponsiveness::eventLoopTurnsWhileTenThousandToolsLoadAndASlowCallRuns
     qInfo("largest event-loop gap: %.1f ms wall, %.1f ms of GUI-thread work, over %d ticks", meter.maxGapMs(),
         meter.maxBusyMs(), meter.ticks());
     QVERIFY(meter.ticks() > 50);
-    if (meter.maxBusyMs() >= kTargetMs)
-        qWarning("the 50 ms target is missed: %.1f ms of GUI-thread work in one stretch", meter.maxBusyMs());
     QVERIFY2(meter.maxBusyMs() < kBudgetMs,
         qPrintable(
             QStringLiteral("the GUI thread worked %1 ms without turning the event loop").arg(meter.maxBusyMs())));
@@ -193,7 +190,7 @@ void TestResponsiveness::filteringTenThousandToolsStaysInstant()
     meter.stop();
     qInfo("largest event-loop gap while filtering: %.1f ms wall, %.1f ms of GUI-thread work", meter.maxGapMs(),
         meter.maxBusyMs());
-    QVERIFY2(meter.maxBusyMs() < kTargetMs,
+    QVERIFY2(meter.maxBusyMs() < kBudgetMs,
         qPrintable(QStringLiteral("filtering kept the GUI thread busy for %1 ms").arg(meter.maxBusyMs())));
     QVERIFY2(meter.maxGapMs() < kWallLimitMs,
         qPrintable(QStringLiteral("filtering stalled the UI for %1 ms").arg(meter.maxGapMs())));
