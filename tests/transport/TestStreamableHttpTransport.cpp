@@ -669,7 +669,10 @@ private slots:
     void tooLargeAnswerIsCutOff()
     {
         QFETCH(int, variant);
-        constexpr qint64 total = 50LL * 1024 * 1024;
+        // Far more than the limit: between the transport's hang-up and the server noticing it, the
+        // loopback socket buffers and Qt's HTTP thread can take several MB (up to 38 MB seen with both
+        // cores busy), so "the server could not deliver the rest" is checked against 256 MB.
+        constexpr qint64 total = 256LL * 1024 * 1024;
         const QByteArray jsonPrefix = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"blob\":\"";
         FakeHttpServer server;
         QVERIFY(server.listen());
