@@ -318,6 +318,43 @@ void MainWindow::createMenus()
     connect(m_account, &AccountButton::errorOccurred, this, [this](const QString& text) { showMessage(text); });
     connect(m_account, &AccountButton::messageRaised, this, [this](const QString& text) { showMessage(text, false); });
     bar->addWidget(m_account);
+    if (auth::IdentityManager* identity = auth::identity()) {
+        if (identity->isSignedIn())
+            m_accountName = identity->account().username;
+        connect(identity, &auth::IdentityManager::signedIn, this, &MainWindow::followAccount);
+    }
+}
+
+namespace {
+// Strategies that carry the signed-in account's identity to the server.
+bool carriesAccount(const ServerConfig& server)
+{
+    const QString& type = server.auth.type;
+    return type == QLatin1String("entra") || type == QLatin1String("token-exchange")
+        || type == QLatin1String("cross-app-access");
+}
+} // namespace
+
+void MainWindow::followAccount(const QString& username)
+{
+    const bool switched = !m_accountName.isEmpty() && m_accountName != username;
+    m_accountName = username;
+    allowBrowserSignIn();
+    for (ServerSession* s : m_manager->sessions()) {
+        if (!s->config().enabled || !carriesAccount(s->config()))
+            continue;
+        const bool waitedForSignIn
+            = s->state() == ServerSession::State::Error && s->lastError().kind == Error::Kind::Auth;
+        const bool carriesOldAccount = switched && s->state() == ServerSession::State::Connected;
+        if (waitedForSignIn || carriesOldAccount)
+            s->reconnect();
+    }
+}
+
+void MainWindow::allowBrowserSignIn()
+{
+    if (auth::IdentityManager* identity = auth::identity())
+        identity->setInteractive(true);
 }
 
 ServerSession* MainWindow::currentSession() const
@@ -517,6 +554,7 @@ void MainWindow::showMessage(const QString& text, bool error)
 
 void MainWindow::connectCurrent()
 {
+    allowBrowserSignIn();
     if (m_current)
         m_current->connectToServer();
 }
@@ -529,6 +567,7 @@ void MainWindow::disconnectCurrent()
 
 void MainWindow::reconnectCurrent()
 {
+    allowBrowserSignIn();
     if (m_current) {
         m_banner->hideMessage();
         m_current->reconnect();
@@ -539,6 +578,7 @@ void MainWindow::refresh()
 {
     if (!m_current)
         return;
+    allowBrowserSignIn();
     if (m_current->state() == ServerSession::State::Connected)
         m_current->refresh();
     else if (m_current->state() != ServerSession::State::Connecting)
@@ -559,6 +599,7 @@ void MainWindow::addServer()
         return;
     }
     selectServer(server.name);
+    allowBrowserSignIn();
     if (server.enabled)
         m_manager->session(server.name)->connectToServer();
 }

@@ -87,6 +87,11 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    // After a sign-in, reconnects the servers that failed for want of one; after a switch to another
+    // account, every connected server that carries the account's identity (each must see the new one).
+    void followAccount(const QString& username);
+    // A connect the person asked for may open the browser to sign in (startup connects may not).
+    void allowBrowserSignIn();
     void createActions();
     void createMenus();
     void onCurrentServerChanged();
@@ -135,6 +140,7 @@ private:
     QAction* m_tourAction;
     QList<QAction*> m_pageActions;
     bool m_configBroken = false;
+    QString m_accountName; // the account the servers were last connected with
 };
 
 } // namespace lanyard

@@ -94,6 +94,10 @@ int main(int argc, char** argv)
     if (!screenshots)
         window.restoreSettings();
     window.show();
+    // Connecting at start never opens the browser on its own: servers that need the account wait
+    // with "sign in first" and reconnect once the person signs in (MainWindow::followAccount).
+    if (lanyard::auth::IdentityManager* identity = lanyard::auth::identity())
+        identity->setInteractive(false);
     manager.connectAll();
     if (!screenshots && lanyard::TourDialog::firstRun())
         QTimer::singleShot(300, &window, [&window] { window.showTour(); });

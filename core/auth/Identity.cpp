@@ -924,7 +924,9 @@ void IdentityManager::entraToken(const EntraTokenRequest& request, QObject* cont
                 if (!request.allowInteractive || !m_interactive) {
                     Error e = why;
                     if (!e.isError())
-                        e = Error(Error::Kind::Auth, tr("You are not signed in. Run \"lanyard-cli login\" first."));
+                        e = Error(Error::Kind::Auth,
+                            tr("You are not signed in. Sign in first: the account button in Lanyard, or "
+                               "\"lanyard-cli login\"."));
                     complete(nullptr, e);
                     return;
                 }

@@ -27,6 +27,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QSignalSpy>
 #include <QTreeWidget>
 
 using namespace lanyard;
@@ -37,6 +38,7 @@ class TestIdentityGui : public QObject
 private slots:
     void initTestCase();
     void cleanupTestCase();
+    void startupConnectWaitsForSignIn();
     void signInWithTheAccountButton();
     void identityPageShowsWhatTheServerSees();
     void timelineShowsLifecycleEvents();
@@ -149,6 +151,21 @@ bool TestIdentityGui::call(const QString& server, const QString& tool, const jso
     return QTest::qWaitFor([&done] { return done; }, 20000);
 }
 
+// As app/gui/main.cpp starts: connecting every server never opens the browser on its own; a server
+// that needs the account waits with a plain "sign in first".
+void TestIdentityGui::startupConnectWaitsForSignIn()
+{
+    auth::identity()->setInteractive(false);
+    ServerSession* hr = m_manager->session(QStringLiteral("hr"));
+    hr->connectToServer();
+    QTRY_COMPARE_WITH_TIMEOUT(hr->state(), ServerSession::State::Error, 10000);
+    QCOMPARE(hr->lastError().kind, Error::Kind::Auth);
+    QVERIFY2(hr->lastError().message.contains(QLatin1String("Sign in first")), qPrintable(hr->lastError().message));
+    QCOMPARE(m_browser->opened, 0);
+    QVERIFY(m_window->selectServer(QStringLiteral("hr")));
+    shoot(m_window.get(), QStringLiteral("waiting-for-sign-in"));
+}
+
 void TestIdentityGui::signInWithTheAccountButton()
 {
     AccountButton* account = m_window->accountButton();
@@ -185,6 +202,10 @@ void TestIdentityGui::signInWithTheAccountButton()
     QVERIFY2(card.contains(QString::fromLatin1(lab::builtin::kAdaOid)), qPrintable(card));
     QVERIFY(card.contains(auth::identity()->account().tenantId));
     QVERIFY(!auth::identity()->account().tenantId.isEmpty());
+    // The server that waited for the sign-in connects by itself, with the new account.
+    ServerSession* hr = m_manager->session(QStringLiteral("hr"));
+    QTRY_COMPARE_WITH_TIMEOUT(hr->state(), ServerSession::State::Connected, 15000);
+    QVERIFY(auth::identity()->isInteractive()); // after the person signed in, a token need may ask again
 }
 
 void TestIdentityGui::identityPageShowsWhatTheServerSees()
@@ -346,9 +367,14 @@ void TestIdentityGui::accessMatrixFillsAndComparesAccounts()
     QTRY_VERIFY(signedOut);
     QCOMPARE(m_window->accountButton()->text(), QStringLiteral("Sign in"));
     m_browser->username = QStringLiteral("olli@lanyardlab.onmicrosoft.com");
+    ServerSession* docs = m_manager->session(QStringLiteral("docs"));
+    QCOMPARE(docs->state(), ServerSession::State::Connected);
+    QSignalSpy docsStates(docs, &ServerSession::stateChanged);
     m_window->accountButton()->signInAction()->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(auth::identity()->isSignedIn(), 15000);
     QCOMPARE(m_window->accountButton()->text(), QStringLiteral("Olli User"));
+    // Another account: docs, connected with Ada's identity, reconnects with Olli's.
+    QTRY_VERIFY_WITH_TIMEOUT(!docsStates.isEmpty() && docs->state() == ServerSession::State::Connected, 15000);
     QVERIFY2(connectServer(QStringLiteral("hr")),
         qPrintable(ServerSession::stateName(m_manager->session(QStringLiteral("hr"))->state())
             + QString::number(m_manager->session(QStringLiteral("hr"))->toolsComplete())
