@@ -145,6 +145,14 @@ void AccessMatrixPage::watch(ServerSession* session)
     }
 }
 
+bool AccessMatrixPage::soundsLikeRefusal(const QString& reason)
+{
+    static const QRegularExpression refusal(QStringLiteral("permission denied|forbidden|not allowed|access "
+                                                           "denied|insufficient|needs the role|unauthori[sz]ed"),
+        QRegularExpression::CaseInsensitiveOption);
+    return refusal.match(reason).hasMatch();
+}
+
 void AccessMatrixPage::recordCall(ServerSession* session, int index)
 {
     if (index < 0 || index >= session->history().size())
@@ -158,20 +166,19 @@ void AccessMatrixPage::recordCall(ServerSession* session, int index)
     case CallRecord::Outcome::Ok:
         r.access = Access::CalledOk;
         break;
-    case CallRecord::Outcome::ToolError: {
+    case CallRecord::Outcome::ToolError:
         r.reason = call.reason.isEmpty() ? call.summary : call.reason;
         // A tool that answers with a refusal (role or permission check) denied the call.
-        static const QRegularExpression refusal(
-            QStringLiteral("permission denied|forbidden|not allowed|access denied|insufficient|needs the role"),
-            QRegularExpression::CaseInsensitiveOption);
-        r.access = refusal.match(r.reason).hasMatch() ? Access::Denied : Access::ToolError;
+        r.access = soundsLikeRefusal(r.reason) ? Access::Denied : Access::ToolError;
         break;
-    }
     case CallRecord::Outcome::Failed:
-        // Refused by the server's authorization (401/403, or an RPC error saying so).
-        r.access = call.errorKind == Error::Kind::Auth || call.errorKind == Error::Kind::Rpc ? Access::Denied
-                                                                                             : Access::ToolError;
+        // Refused by the server's authorization (401/403), or a JSON-RPC error saying so; any other
+        // JSON-RPC error (invalid parameters, unknown tool, a crash) is an error, not a denial.
         r.reason = call.reason.isEmpty() ? call.summary : call.reason;
+        r.access = call.errorKind == Error::Kind::Auth
+                || (call.errorKind == Error::Kind::Rpc && soundsLikeRefusal(r.reason))
+            ? Access::Denied
+            : Access::ToolError;
         break;
     }
     const QString account = m_callAccounts.value(session->name()).value(call.serial, currentAccount());

@@ -54,6 +54,8 @@ private:
     void snapshot(ServerSession* session);
     void watch(ServerSession* session);
     void recordCall(ServerSession* session, int index);
+    // True when a tool's or server's error text says the caller may not do this.
+    static bool soundsLikeRefusal(const QString& reason);
     QString cellText(const QString& server, const QString& tool, const QString& account) const;
 
     QPointer<SessionManager> m_manager;

@@ -241,6 +241,21 @@ bool ServerTokenProvider::audienceMatches(const json& claims, const QStringList&
     return false;
 }
 
+// A token Lanyard obtained but would not send: a Failed mark on the server's lane, with its claims.
+void ServerTokenProvider::recordRefusal(const TokenPtr& token, const Error& refusal)
+{
+    if (!m_identity)
+        return;
+    LifecycleEvent ev;
+    ev.kind = LifecycleEvent::Kind::Failed;
+    ev.server = m_strategy->server().name;
+    ev.strategy = m_strategy->name();
+    ev.fingerprint = token->fingerprint();
+    ev.claims = token->mainClaims();
+    ev.message = refusal.message;
+    m_identity->lifecycle()->add(ev);
+}
+
 Error ServerTokenProvider::checkAudience(const TokenPtr& token)
 {
     const QStringList expected = m_strategy->expectedAudiences();
@@ -265,16 +280,7 @@ Error ServerTokenProvider::checkAudience(const TokenPtr& token)
         tr("The token obtained for server \"%1\" is meant for %2, not for this server (%3). Lanyard did not send "
            "it. Check the server's auth block (\"audience\", \"resource\", \"scopes\").")
             .arg(server, aud.left(200), expected.join(QStringLiteral(" or "))));
-    if (m_identity) {
-        LifecycleEvent ev;
-        ev.kind = LifecycleEvent::Kind::Failed;
-        ev.server = server;
-        ev.strategy = m_strategy->name();
-        ev.fingerprint = token->fingerprint();
-        ev.claims = token->mainClaims();
-        ev.message = e.message;
-        m_identity->lifecycle()->add(ev);
-    }
+    recordRefusal(token, e);
     return e;
 }
 
@@ -297,16 +303,7 @@ Error ServerTokenProvider::checkLifetime(const TokenPtr& token)
             .arg((now - exp) / 60)
             .arg(token->issuer.isEmpty() ? QString::fromStdString(token->claims.value("iss", std::string("?")))
                                          : token->issuer));
-    if (m_identity) {
-        LifecycleEvent ev;
-        ev.kind = LifecycleEvent::Kind::Failed;
-        ev.server = server;
-        ev.strategy = m_strategy->name();
-        ev.fingerprint = token->fingerprint();
-        ev.claims = token->mainClaims();
-        ev.message = e.message;
-        m_identity->lifecycle()->add(ev);
-    }
+    recordRefusal(token, e);
     return e;
 }
 

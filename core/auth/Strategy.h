@@ -111,6 +111,7 @@ private:
     void obtain(const TokenStrategy::Need& need, std::function<void(const TokenPtr&, const Error&)> done);
     Error checkAudience(const TokenPtr& token);
     Error checkLifetime(const TokenPtr& token);
+    void recordRefusal(const TokenPtr& token, const Error& refusal);
 
     TokenStrategy* m_strategy;
     QPointer<IdentityManager> m_identity;
