@@ -386,6 +386,10 @@ void TestIdentityGui::accessMatrixFillsAndComparesAccounts()
         access->access(QStringLiteral("hr"), QStringLiteral("update_salary")), AccessMatrixPage::Access::Denied);
     QVERIFY2(!access->reason(QStringLiteral("hr"), QStringLiteral("update_salary")).isEmpty(), "the server's reason");
     QCOMPARE(access->access(QStringLiteral("hr"), QStringLiteral("whoami")), AccessMatrixPage::Access::CalledOk);
+    // A JSON-RPC error that is no refusal (an unknown tool: invalid params) is an error, not "denied".
+    QVERIFY(call(QStringLiteral("hr"), QStringLiteral("no_such_tool")));
+    QTRY_COMPARE(
+        access->access(QStringLiteral("hr"), QStringLiteral("no_such_tool")), AccessMatrixPage::Access::ToolError);
     // Ada's results are kept apart.
     // Ada saw update_salary listed, but never called it.
     QCOMPARE(
