@@ -14,12 +14,18 @@ if [ -n "${LANYARD_CLI:-}" ] && [ ! -x "$cli" ]; then
     echo "bench: LANYARD_CLI=$cli is not an executable" >&2
     exit 2
 fi
+lock=""
 if [ ! -x "$cli" ]; then
     echo "bench: building lanyard-cli with the default preset" >&2
     # On the shared development machine only one C++ build may run at a time (the lock is harmless elsewhere).
-    lock=""
     if command -v flock >/dev/null 2>&1; then lock="flock /tmp/lanyard-build.lock"; fi
     (cd "$root" && $lock cmake --preset default && $lock cmake --build --preset default --target lanyard-cli)
+fi
+gui="$root/build/bench/lanyard-bench-gui-filter"
+if [ -z "${LANYARD_CLI:-}" ] && [ ! -x "$gui" ] && [ -d "$root/build" ]; then
+    echo "bench: building the GUI filter benchmark" >&2
+    (cd "$root" && $lock cmake --build --preset default --target lanyard-bench-gui-filter) \
+        || echo "bench: could not build it; scenario 5 is skipped" >&2
 fi
 if [ ! -d "$root/tests/interop/node_modules/@modelcontextprotocol/sdk" ]; then
     echo "bench: installing the npm peers (tests/interop)" >&2

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ToolListModel.h"
 
+#include <algorithm>
+
 namespace lanyard {
 
 namespace {
@@ -24,6 +26,8 @@ bool hint(const json& annotations, const char* key)
 ToolListModel::ToolListModel(QObject* parent)
     : QAbstractListModel(parent)
 {
+    m_warmTimer.setInterval(0);
+    connect(&m_warmTimer, &QTimer::timeout, this, &ToolListModel::warmSlice);
 }
 
 QString ToolListModel::toolTitle(const json& tool)
@@ -71,7 +75,27 @@ void ToolListModel::setSource(const json* source)
     m_source = source && source->is_array() ? source : nullptr;
     m_rows = m_source ? int(m_source->size()) : 0;
     m_haystack.clear();
+    m_warmed = 0;
     endResetModel();
+    warmLater();
+}
+
+// The search text of 10,000 tools takes ~40 ms to build: done in slices between other events (each
+// a few ms), so that the first keystroke in the filter does not pay for all of it.
+void ToolListModel::warmLater()
+{
+    if (m_warmed < m_rows && !m_warmTimer.isActive())
+        m_warmTimer.start();
+}
+
+void ToolListModel::warmSlice()
+{
+    constexpr int kSlice = 400;
+    const int end = std::min(m_rows, m_warmed + kSlice);
+    for (; m_warmed < end; ++m_warmed)
+        haystack(m_warmed);
+    if (m_warmed >= m_rows)
+        m_warmTimer.stop();
 }
 
 void ToolListModel::sourceAppended()
@@ -82,6 +106,7 @@ void ToolListModel::sourceAppended()
     beginInsertRows(QModelIndex(), m_rows, target - 1);
     m_rows = target;
     endInsertRows();
+    warmLater();
 }
 
 void ToolListModel::setTools(const json& tools)

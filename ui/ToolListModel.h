@@ -6,6 +6,7 @@
 #include <QAbstractListModel>
 #include <QSortFilterProxyModel>
 #include <QStringList>
+#include <QTimer>
 
 #include <vector>
 
@@ -49,10 +50,15 @@ public:
     static QStringList annotationNames(int flags);
 
 private:
+    void warmLater();
+    void warmSlice();
+
     const json* m_source = nullptr;
     json m_own = json::array();
     int m_rows = 0;
     mutable std::vector<QString> m_haystack;
+    int m_warmed = 0; // rows [0, m_warmed) have their search text built
+    QTimer m_warmTimer;
 };
 
 // Filters as you type: every whitespace-separated word must occur in the name, title or
