@@ -36,6 +36,7 @@ const std::map<QString, EntryPoint>& entryPoints()
         { QStringLiteral("loopback_request"), &fuzz::runLoopbackRequest },
         { QStringLiteral("discovery"), &fuzz::runDiscovery },
         { QStringLiteral("config"), &fuzz::runConfig },
+        { QStringLiteral("large_message"), &fuzz::runLargeMessage },
     };
     return entries;
 }

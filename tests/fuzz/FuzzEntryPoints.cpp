@@ -10,6 +10,7 @@
 #include "protocol/JsonRpcConnection.h"
 #include "protocol/McpClient.h"
 #include "protocol/Transport.h"
+#include "transport/MessageParser.h"
 #include "transport/SseParser.h"
 #include "transport/WwwAuthenticate.h"
 #include "util/Error.h"
@@ -21,6 +22,8 @@
 #include <QUrl>
 
 #include <algorithm>
+#include <new>
+#include <optional>
 #include <array>
 #include <memory>
 
@@ -406,6 +409,25 @@ bool runConfig(const std::uint8_t* data, std::size_t size)
             return false;
     }
     return true;
+}
+
+bool runLargeMessage(const std::uint8_t* data, std::size_t size)
+{
+    const char* begin = reinterpret_cast<const char*>(data);
+    const char* end = begin + size;
+    std::optional<json> strict;
+    try {
+        strict = parseLargeMessageStrict(begin, end);
+    } catch (const std::bad_alloc&) {
+        return true; // out of memory is not a parsing difference
+    }
+    const json reference = json::parse(begin, end, nullptr, false);
+    if (!strict)
+        return true; // it gave up: nlohmann decides, as in the transport
+    if (reference.is_discarded())
+        return false; // accepted what nlohmann refuses
+    // json's operator== compares numbers across types (1 == 1u == 1.0): compare the text too.
+    return *strict == reference && strict->dump() == reference.dump();
 }
 
 } // namespace lanyard::fuzz

@@ -28,5 +28,8 @@ bool runWwwAuthenticate(const std::uint8_t* data, std::size_t size);
 bool runLoopbackRequest(const std::uint8_t* data, std::size_t size);
 bool runDiscovery(const std::uint8_t* data, std::size_t size);
 bool runConfig(const std::uint8_t* data, std::size_t size);
+// Differential: the transport's strict large-message parser against nlohmann. It may give up, but
+// what it accepts nlohmann must accept too, with the same DOM (types included).
+bool runLargeMessage(const std::uint8_t* data, std::size_t size);
 
 } // namespace lanyard::fuzz
