@@ -44,6 +44,10 @@
 
 namespace lanyard {
 
+namespace {
+constexpr const char* kConnectedAs = "lanyardConnectedAs"; // dynamic property of a ServerSession
+} // namespace
+
 MainWindow::MainWindow(SessionManager* manager, QWidget* parent)
     : QMainWindow(parent)
     , m_manager(manager)
@@ -318,11 +322,28 @@ void MainWindow::createMenus()
     connect(m_account, &AccountButton::errorOccurred, this, [this](const QString& text) { showMessage(text); });
     connect(m_account, &AccountButton::messageRaised, this, [this](const QString& text) { showMessage(text, false); });
     bar->addWidget(m_account);
-    if (auth::IdentityManager* identity = auth::identity()) {
-        if (identity->isSignedIn())
-            m_accountName = identity->account().username;
+    if (auth::IdentityManager* identity = auth::identity())
         connect(identity, &auth::IdentityManager::signedIn, this, &MainWindow::followAccount);
-    }
+    // Which account each server got its identity from (the stored account loads asynchronously, so
+    // this is taken when a server connects, not at start).
+    const auto trackAll = [this] {
+        for (ServerSession* s : m_manager->sessions()) {
+            if (m_accountTracked.contains(s))
+                continue;
+            m_accountTracked.insert(s);
+            connect(s, &QObject::destroyed, this, [this, s] { m_accountTracked.remove(s); });
+            connect(s, &ServerSession::stateChanged, this, [s](ServerSession::State state) {
+                if (state != ServerSession::State::Connected)
+                    return;
+                auth::IdentityManager* identity = auth::identity();
+                s->setProperty(kConnectedAs,
+                    identity && identity->isSignedIn() ? identity->account().username : QString());
+            });
+        }
+    };
+    trackAll();
+    connect(m_manager, &SessionManager::sessionsReset, this, trackAll);
+    connect(m_manager, &SessionManager::sessionAdded, this, trackAll);
 }
 
 namespace {
@@ -337,15 +358,15 @@ bool carriesAccount(const ServerConfig& server)
 
 void MainWindow::followAccount(const QString& username)
 {
-    const bool switched = !m_accountName.isEmpty() && m_accountName != username;
-    m_accountName = username;
     allowBrowserSignIn();
     for (ServerSession* s : m_manager->sessions()) {
         if (!s->config().enabled || !carriesAccount(s->config()))
             continue;
         const bool waitedForSignIn
             = s->state() == ServerSession::State::Error && s->lastError().kind == Error::Kind::Auth;
-        const bool carriesOldAccount = switched && s->state() == ServerSession::State::Connected;
+        const QString connectedAs = s->property(kConnectedAs).toString();
+        const bool carriesOldAccount
+            = s->state() == ServerSession::State::Connected && !connectedAs.isEmpty() && connectedAs != username;
         if (waitedForSignIn || carriesOldAccount)
             s->reconnect();
     }

@@ -6,6 +6,7 @@
 #include "util/Json.h"
 
 #include <QMainWindow>
+#include <QSet>
 #include <QPointer>
 
 #include <functional>
@@ -140,7 +141,7 @@ private:
     QAction* m_tourAction;
     QList<QAction*> m_pageActions;
     bool m_configBroken = false;
-    QString m_accountName; // the account the servers were last connected with
+    QSet<const QObject*> m_accountTracked; // sessions whose connecting account is recorded
 };
 
 } // namespace lanyard

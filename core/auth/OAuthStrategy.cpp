@@ -475,6 +475,15 @@ void OAuthStrategy::refresh(Done done, std::function<void(const Error&)> fallbac
 
 void OAuthStrategy::authorize(const Need& need, Done done)
 {
+    if (m_identity && !m_identity->isInteractive()) {
+        // At the desktop app's start nothing opens the browser by itself (IdentityManager::setInteractive).
+        done(nullptr,
+            Error(Error::Kind::Auth,
+                tr("Server \"%1\" needs you to sign in at its own authorization server. Connect it by hand "
+                   "(select it, then Connect) to open the sign-in page.")
+                    .arg(m_server.name)));
+        return;
+    }
     if (m_signIn) {
         done(nullptr,
             Error(Error::Kind::Auth,

@@ -112,6 +112,7 @@ private slots:
     void refreshTokenRecordFormats_data();
     void refreshTokenRecordFormats();
     void resourceMismatchRefused();
+    void nonInteractiveDoesNotOpenTheBrowser();
     void withoutS256Refused();
     void signOutRevokesServerRefreshToken();
     void signOutRevokesWithRegisteredSecret();
@@ -325,6 +326,24 @@ void TestOAuthStrategy::resourceMismatchRefused()
     QVERIFY2(error.message.contains(QLatin1String("another resource")), qPrintable(error.message));
     QVERIFY(m_opened.isEmpty());
     QVERIFY(m_as->requestsTo("/token").isEmpty());
+}
+
+// The desktop app starts non-interactive: a server with its own OAuth must not open the browser then.
+void TestOAuthStrategy::nonInteractiveDoesNotOpenTheBrowser()
+{
+    m_id->setInteractive(false);
+    OAuthStrategy strategy(server(), m_id.get());
+    Error configError;
+    QVERIFY(strategy.configure(&configError));
+    const auto [token, error] = acquire(strategy);
+    QVERIFY(!token);
+    QCOMPARE(error.kind, Error::Kind::Auth);
+    QVERIFY2(error.message.contains(QLatin1String("Connect it by hand")), qPrintable(error.message));
+    QVERIFY(m_opened.isEmpty());
+    m_id->setInteractive(true); // a connect the person asks for may open it
+    const auto [again, againError] = acquire(strategy);
+    QVERIFY2(again && !againError.isError(), qPrintable(againError.message));
+    QCOMPARE(m_opened.size(), 1);
 }
 
 void TestOAuthStrategy::withoutS256Refused()
