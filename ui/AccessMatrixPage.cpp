@@ -64,8 +64,15 @@ AccessMatrixPage::AccessMatrixPage(SessionManager* manager, auth::IdentityManage
     connect(m_compareBox, &QComboBox::activated, this,
         [this] { setCompareAccount(m_compareBox->currentData().toString()); });
     if (m_manager) {
-        connect(m_manager, &SessionManager::sessionsReset, this, &AccessMatrixPage::scheduleRebuild);
-        connect(m_manager, &SessionManager::sessionAdded, this, &AccessMatrixPage::scheduleRebuild);
+        // Every session is watched at once, shown or not (calls and listed tools are recorded per
+        // account as they happen); only the table waits until the page is shown.
+        const auto watchAll = [this] {
+            for (ServerSession* s : m_manager->sessions())
+                watch(s);
+            scheduleRebuild();
+        };
+        connect(m_manager, &SessionManager::sessionsReset, this, watchAll);
+        connect(m_manager, &SessionManager::sessionAdded, this, watchAll);
         connect(m_manager, &SessionManager::sessionRemoved, this, &AccessMatrixPage::scheduleRebuild);
     }
     if (m_identity) {
@@ -129,10 +136,7 @@ void AccessMatrixPage::watch(ServerSession* session)
         snapshot(session);
         scheduleRebuild();
     });
-    connect(session, &ServerSession::stateChanged, this, [this, session] {
-        snapshot(session);
-        scheduleRebuild();
-    });
+    connect(session, &ServerSession::stateChanged, this, &AccessMatrixPage::scheduleRebuild);
     connect(session, &ServerSession::historyAppended, this, [this, session] {
         if (!session->history().isEmpty())
             m_callAccounts[session->name()].insert(session->history().last().serial, currentAccount());
@@ -172,11 +176,13 @@ void AccessMatrixPage::recordCall(ServerSession* session, int index)
         r.access = soundsLikeRefusal(r.reason) ? Access::Denied : Access::ToolError;
         break;
     case CallRecord::Outcome::Failed:
-        // Refused by the server's authorization (401/403), or a JSON-RPC error saying so; any other
-        // JSON-RPC error (invalid parameters, unknown tool, a crash) is an error, not a denial.
+        // Refused by the server's authorization (401/403), or a JSON-RPC error saying so; the
+        // standard JSON-RPC errors (unknown method, invalid parameters such as an unknown tool, an
+        // internal error) and any other error are errors, not denials.
         r.reason = call.reason.isEmpty() ? call.summary : call.reason;
         r.access = call.errorKind == Error::Kind::Auth
-                || (call.errorKind == Error::Kind::Rpc && soundsLikeRefusal(r.reason))
+                || (call.errorKind == Error::Kind::Rpc && (call.errorCode > -32600 || call.errorCode < -32700)
+                    && soundsLikeRefusal(r.reason))
             ? Access::Denied
             : Access::ToolError;
         break;

@@ -329,6 +329,9 @@ void ServerSession::connectToServer()
     connect(client, &McpClient::resourceUpdated, this, &ServerSession::resourceUpdated);
     connect(client, &McpClient::logMessage, this, &ServerSession::logMessageReceived);
     setLost(false);
+    // The tools listed before belong to the last connection (maybe another account): shown until the
+    // new list arrives, but no longer complete.
+    m_toolsComplete = false;
     setState(State::Connecting);
     client->connectToServer();
 }
@@ -596,7 +599,7 @@ PendingRequest* ServerSession::callTool(const QString& name, const json& argumen
     }
     const quint64 serial = record.serial;
     auto update = [this, serial](CallRecord::Outcome outcome, const QString& summary, qint64 elapsed,
-                      Error::Kind kind = Error::Kind::None, const QString& reason = QString()) {
+                      Error::Kind kind = Error::Kind::None, const QString& reason = QString(), int code = 0) {
         for (int i = 0; i < m_history.size(); ++i) {
             if (m_history[i].serial != serial)
                 continue;
@@ -604,6 +607,7 @@ PendingRequest* ServerSession::callTool(const QString& name, const json& argumen
             m_history[i].summary = summary;
             m_history[i].durationMs = elapsed;
             m_history[i].errorKind = kind;
+            m_history[i].errorCode = code;
             m_history[i].reason = reason;
             emit historyUpdated(i);
             return;
@@ -632,7 +636,7 @@ PendingRequest* ServerSession::callTool(const QString& name, const json& argumen
     connect(request, &PendingRequest::failed, this, [update, guard](const Error& e) {
         const qint64 elapsed = guard ? guard->elapsedMs() : -1;
         update(e.kind == Error::Kind::Cancelled ? CallRecord::Outcome::Cancelled : CallRecord::Outcome::Failed,
-            e.message, elapsed, e.kind, e.message);
+            e.message, elapsed, e.kind, e.message, e.code);
     });
     return request;
 }

@@ -33,6 +33,7 @@ struct CallRecord
     Outcome outcome = Outcome::Running;
     QString summary; // plain language: "ok", the error's message, ...
     Error::Kind errorKind = Error::Kind::None; // why it failed (Auth = refused by the server's auth)
+    int errorCode = 0; // the JSON-RPC error code (or HTTP status) of a failure, where there is one
     QString reason; // the server's own words for a refusal or tool error (first text, shortened)
 };
 
