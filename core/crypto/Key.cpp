@@ -139,7 +139,10 @@ std::optional<QByteArray> requiredBase64(const json& jwk, const char* name, QStr
     return decoded;
 }
 
-Owned<EVP_PKEY> pkeyFromParams(const char* type, OSSL_PARAM_BLD* bld, QString* error)
+// publicCheck: OpenSSL's own public-key validation. Not for RSA: there it includes a Miller-Rabin
+// test with random witnesses (SP 800-56B), so an odd modulus with findable factors was accepted by
+// one call and refused by the next (found by fuzz_jwks); rsaFromJwk checks deterministically instead.
+Owned<EVP_PKEY> pkeyFromParams(const char* type, OSSL_PARAM_BLD* bld, QString* error, bool publicCheck = true)
 {
     Owned<OSSL_PARAM> params(OSSL_PARAM_BLD_to_param(bld));
     Owned<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
@@ -150,6 +153,8 @@ Owned<EVP_PKEY> pkeyFromParams(const char* type, OSSL_PARAM_BLD* bld, QString* e
         return nullptr;
     }
     Owned<EVP_PKEY> pkey(raw);
+    if (!publicCheck)
+        return pkey;
     Owned<EVP_PKEY_CTX> check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
     if (!check || EVP_PKEY_public_check(check.get()) != 1) {
         fail(error, QStringLiteral("the public key is not valid (%1)").arg(takeOpenSslError()));
@@ -186,13 +191,33 @@ Owned<EVP_PKEY> rsaFromJwk(const json& jwk, QString* error)
         fail(error, QStringLiteral("the RSA key has %1 bits, more than the supported %2").arg(bits).arg(kMaxRsaBits));
         return nullptr;
     }
+    // The deterministic part of SP 800-56B's public-key checks: an odd modulus, an odd exponent with
+    // 3 <= e < n, and no prime factor below 1000.
+    if (!BN_is_odd(bnN.get())) {
+        fail(error, QStringLiteral("the public key is not valid (the RSA modulus is even)"));
+        return nullptr;
+    }
+    if (!BN_is_odd(bnE.get()) || BN_num_bits(bnE.get()) < 2 || BN_cmp(bnE.get(), bnN.get()) >= 0) {
+        fail(error, QStringLiteral("the public key is not valid (the RSA exponent must be odd, at least 3 and below "
+                                   "the modulus)"));
+        return nullptr;
+    }
+    for (BN_ULONG p = 3; p < 1000; p += 2) {
+        bool prime = true;
+        for (BN_ULONG d = 3; d * d <= p && prime; d += 2)
+            prime = p % d != 0;
+        if (prime && BN_mod_word(bnN.get(), p) == 0) {
+            fail(error, QStringLiteral("the public key is not valid (the RSA modulus has the small factor %1)").arg(p));
+            return nullptr;
+        }
+    }
     Owned<OSSL_PARAM_BLD> bld(OSSL_PARAM_BLD_new());
     if (!bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bnN.get()) != 1
         || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bnE.get()) != 1) {
         fail(error, QStringLiteral("could not build the RSA key (%1)").arg(takeOpenSslError()));
         return nullptr;
     }
-    return pkeyFromParams("RSA", bld.get(), error);
+    return pkeyFromParams("RSA", bld.get(), error, false);
 }
 
 Owned<EVP_PKEY> ecFromJwk(const json& jwk, QString* error)
