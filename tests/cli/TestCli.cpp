@@ -4,6 +4,7 @@
 #include "util/Json.h"
 
 #include "FakeHttpServer.h"
+#include "RpcMessages.h"
 
 #include <QFile>
 #include <QProcess>
@@ -14,14 +15,10 @@
 
 using namespace lanyard;
 using lanyard::test::FakeHttpServer;
+using lanyard::test::rpcResult;
 using Script = FakeHttpServer::Script;
 
 namespace {
-QByteArray result(const json& id, const json& r)
-{
-    return dumpJson(json{{"jsonrpc", "2.0"}, {"id", id}, {"result", r}});
-}
-
 struct Run
 {
     int exitCode = -1;
@@ -77,7 +74,7 @@ private slots:
             const json id = (*msg)["id"];
             const std::string method = msg->value("method", std::string());
             if (method == "initialize")
-                return Script::json(result(id, json{{"protocolVersion", "2025-06-18"},
+                return Script::json(rpcResult(id, json{{"protocolVersion", "2025-06-18"},
                                                     {"capabilities", {{"tools", json::object()}}},
                                                     {"serverInfo", {{"name", "fake-cli-server"}, {"version", "1"}}}}),
                                     {{"Mcp-Session-Id", "cli-session"}});
@@ -91,25 +88,25 @@ private slots:
                                                            {"required", {"sum"}}}},
                                          {"annotations", {{"readOnlyHint", true}}}});
                     tools.push_back(json{{"name", "fail"}, {"inputSchema", {{"type", "object"}}}});
-                    return Script::json(result(id, json{{"tools", tools}, {"nextCursor", "page2"}}));
+                    return Script::json(rpcResult(id, json{{"tools", tools}, {"nextCursor", "page2"}}));
                 }
                 tools.push_back(json{{"name", "slow"}, {"inputSchema", {{"type", "object"}}},
                                      {"annotations", {{"destructiveHint", true}}}});
-                return Script::json(result(id, json{{"tools", tools}}));
+                return Script::json(rpcResult(id, json{{"tools", tools}}));
             }
             if (method == "tools/call") {
                 const std::string name = (*msg)["params"]["name"];
                 const json args = (*msg)["params"].value("arguments", json::object());
                 if (name == "add")
-                    return Script::json(result(id, json{{"content", {{{"type", "text"}, {"text", "sum computed"}}}},
+                    return Script::json(rpcResult(id, json{{"content", {{{"type", "text"}, {"text", "sum computed"}}}},
                                                         {"structuredContent", {{"sum", args.value("a", 0) + args.value("b", 0)}}}}));
                 if (name == "fail")
-                    return Script::json(result(id, json{{"content", {{{"type", "text"}, {"text", "the tool broke"}}}},
+                    return Script::json(rpcResult(id, json{{"content", {{{"type", "text"}, {"text", "the tool broke"}}}},
                                                         {"isError", true}}));
                 return Script::never(); // slow
             }
             if (method == "ping")
-                return Script::json(result(id, json::object()));
+                return Script::json(rpcResult(id, json::object()));
             return Script::json(dumpJson(json{{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", -32601}, {"message", "nope"}}}}));
         });
         m_config = m_dir.filePath(QStringLiteral("config.json"));

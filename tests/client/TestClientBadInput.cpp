@@ -6,20 +6,15 @@
 #include "transport/StreamableHttpTransport.h"
 
 #include "FakeHttpServer.h"
+#include "RpcMessages.h"
 
 #include <QSignalSpy>
 #include <QtTest>
 
 using namespace lanyard;
 using lanyard::test::FakeHttpServer;
+using lanyard::test::rpcResult;
 using Script = FakeHttpServer::Script;
-
-namespace {
-QByteArray rpcResult(const json& id, const json& result)
-{
-    return dumpJson(json{{"jsonrpc", "2.0"}, {"id", id}, {"result", result}});
-}
-} // namespace
 
 class TestClientBadInput : public QObject
 {

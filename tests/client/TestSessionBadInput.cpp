@@ -6,6 +6,7 @@
 #include "session/ServerSession.h"
 
 #include "FakeHttpServer.h"
+#include "RpcMessages.h"
 
 #include <QNetworkAccessManager>
 #include <QSignalSpy>
@@ -13,14 +14,8 @@
 
 using namespace lanyard;
 using lanyard::test::FakeHttpServer;
+using lanyard::test::rpcResult;
 using Script = FakeHttpServer::Script;
-
-namespace {
-QByteArray rpcResult(const json& id, const json& result)
-{
-    return dumpJson(json { { "jsonrpc", "2.0" }, { "id", id }, { "result", result } });
-}
-} // namespace
 
 class TestSessionBadInput : public QObject
 {
