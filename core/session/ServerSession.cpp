@@ -304,6 +304,8 @@ void ServerSession::connectToServer()
         m_lastError = Error();
         setLost(false);
         setState(State::Connected);
+        if (generation != m_generation)
+            return; // a handler of stateChanged disconnected or reconnected the session
         // Server-initiated notifications (list_changed, resources/updated) arrive on the GET stream.
         if (auto* http = qobject_cast<StreamableHttpTransport*>(m_client->transport()))
             http->startListening();

@@ -21,6 +21,46 @@ class TestSessionBadInput : public QObject
 {
     Q_OBJECT
 private slots:
+    // Found by the sign-in benchmark: a handler of stateChanged(Connected) that disconnects the
+    // session (as a tool that connects, reads one thing and quits would) made the session go on
+    // with a client it had just deleted, and crashed.
+    void disconnectingFromAStateHandlerIsSafe()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        server.setHandler([](const FakeHttpServer::Request& req) -> Script {
+            if (req.method != "POST")
+                return Script::response(405);
+            auto msg = parseJson(req.body);
+            if (!msg || !msg->contains("id"))
+                return Script::accepted();
+            if (msg->value("method", std::string()) == "initialize")
+                return Script::json(rpcResult((*msg)["id"],
+                    json { { "protocolVersion", "2025-11-25" }, { "capabilities", { { "tools", json::object() } } },
+                        { "serverInfo", { { "name", "quick" }, { "version", "1" } } } }));
+            return Script::json(rpcResult((*msg)["id"], json { { "tools", json::array() } }));
+        });
+        QNetworkAccessManager network;
+        ServerConfig config;
+        config.name = QStringLiteral("quick");
+        config.url = server.url();
+        ServerSession session(config);
+        session.setNetworkAccessManager(&network);
+        QList<ServerSession::State> seen;
+        connect(&session, &ServerSession::stateChanged, this, [&](ServerSession::State state) {
+            seen << state;
+            if (state == ServerSession::State::Connected)
+                session.disconnectFromServer();
+        });
+        session.connectToServer();
+        QTRY_VERIFY_WITH_TIMEOUT(seen.contains(ServerSession::State::Connected), 10000);
+        QTest::qWait(100); // the deleted client's events would run here
+        QCOMPARE(session.state(), ServerSession::State::Disconnected);
+        QCOMPARE(seen.last(), ServerSession::State::Disconnected);
+        session.connectToServer(); // and it can connect again
+        QTRY_COMPARE_WITH_TIMEOUT(seen.count(ServerSession::State::Connected), 2, 10000);
+    }
+
     void wronglyTypedMembersDoNotThrow()
     {
         FakeHttpServer server;
