@@ -9,6 +9,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QSaveFile>
 
 namespace lanyard::lab {
@@ -28,12 +29,24 @@ QStringList Lab::serverNames()
     return { QStringLiteral("hr"), QStringLiteral("docs"), QStringLiteral("bench") };
 }
 
+QString Lab::kindOf(const QString& name)
+{
+    static const QRegularExpression copy(QStringLiteral("^hr-[0-9]+$"));
+    return copy.match(name).hasMatch() ? QStringLiteral("hr") : name;
+}
+
 bool Lab::start(const LabOptions& options, QString* error)
 {
     if (isRunning())
         return true;
     m_options = options;
-    const int portsNeeded = options.identity ? 5 : 3;
+    if (options.hrCopies < 0 || options.hrCopies > kMaxHrCopies) {
+        if (error)
+            *error = tr("The lab can start 0 to %1 copies of hr, not %2.").arg(kMaxHrCopies).arg(options.hrCopies);
+        return false;
+    }
+    // hr, docs, bench on BASE..BASE+2, the identity lab on BASE+3 and BASE+4, the copies of hr after.
+    const int portsNeeded = 5 + options.hrCopies;
     if (options.basePort != 0 && int(options.basePort) + portsNeeded - 1 > 65535) {
         if (error)
             *error = tr("The base port %1 is too high: the lab needs %2 ports from it.")
@@ -43,12 +56,30 @@ bool Lab::start(const LabOptions& options, QString* error)
     }
     if (options.identity && !startIdentity(error))
         return false;
-    const QStringList names = serverNames();
+    if (m_identity && options.latencyMs > 0) {
+        // --latency is "a network between Lanyard and everything": the identity provider and the
+        // token service answer late too.
+        HttpFaults faults;
+        faults.latencyMs = options.latencyMs;
+        m_identity->idpServer()->setFaults(faults);
+        m_identity->tokenServiceServer()->setFaults(faults);
+    }
+    QStringList names = serverNames();
+    QList<int> portOffsets = { 0, 1, 2 };
+    for (int copy = 0; copy < options.hrCopies; ++copy) {
+        names.insert(1 + copy, QStringLiteral("hr-%1").arg(copy + 2)); // listed after hr
+        portOffsets.insert(1 + copy, 5 + copy);
+    }
     for (int i = 0; i < names.size(); ++i) {
         Entry e;
         e.name = names[i];
         e.http = std::make_unique<HttpServer>();
-        if (e.name == QLatin1String("hr"))
+        if (e.name != QLatin1String("hr") && kindOf(e.name) == QLatin1String("hr")) {
+            auto hr = std::make_unique<HrDemoServer>();
+            hr->mutableOptions().name = QStringLiteral("lab-") + e.name;
+            hr->mutableOptions().title = hr->options().title + QStringLiteral(" (%1)").arg(e.name);
+            e.server = std::move(hr);
+        } else if (e.name == QLatin1String("hr"))
             e.server = std::make_unique<HrDemoServer>();
         else if (e.name == QLatin1String("docs"))
             e.server = std::make_unique<DocsDemoServer>();
@@ -63,7 +94,7 @@ bool Lab::start(const LabOptions& options, QString* error)
             faults.latencyMs = options.latencyMs;
             e.http->setFaults(faults);
         }
-        const quint16 port = options.basePort == 0 ? 0 : quint16(options.basePort + i);
+        const quint16 port = options.basePort == 0 ? 0 : quint16(options.basePort + portOffsets[i]);
         QString listenError;
         if (!e.http->listen(port, &listenError)) {
             if (error)
@@ -117,7 +148,7 @@ QString Lab::protection(const QString& name) const
 {
     if (!m_identity)
         return QStringLiteral("none");
-    if (name == QLatin1String("hr"))
+    if (kindOf(name) == QLatin1String("hr"))
         return QStringLiteral("token-service");
     if (name == QLatin1String("docs"))
         return QStringLiteral("entra");
@@ -166,7 +197,10 @@ void Lab::protect(Entry& entry)
     JwtValidatorConfig config;
     json metadata;
     if (how == QLatin1String("token-service")) {
-        if (!m_identity->registerServer(entry.name, resource)) {
+        const bool registered = entry.name == kindOf(entry.name)
+            ? m_identity->registerServer(entry.name, resource)
+            : m_identity->registerCopy(entry.name, resource, kindOf(entry.name));
+        if (!registered) {
             qCWarning(lcLab).noquote() << "[identity] the scenario has no token-service server" << entry.name
                                        << "- it stays open";
             return;
@@ -263,7 +297,7 @@ json Lab::defaultAuthConfig(const QString& name) const
         // RFC 8693 at the token service, found through the server's RFC 9728 metadata (no
         // tokenEndpoint on purpose: the demo shows the discovery). The subject token is an Entra
         // access token for the token service's app.
-        const TokenServiceServer* server = m_identity->scenario().findServer(name);
+        const TokenServiceServer* server = m_identity->scenario().findServer(kindOf(name));
         json scopes = json::array();
         if (server && !server->scopes.isEmpty())
             scopes.push_back(server->scopes.first().toStdString());

@@ -26,6 +26,10 @@ struct LabOptions
     quint16 basePort = 0;
     int latencyMs = 0; // added to every answer (fault hook)
     int benchTools = 1000; // tools on the bench server
+    // More servers like hr: "hr-2", "hr-3", ... up to "hr-<hrCopies + 1>", each on its own port and,
+    // with `identity`, protected exactly like hr (token-service tokens issued for its own URL). The
+    // "sign-in + token for 20 servers at once" benchmark uses 19 of them (lanyard-lab --hr-copies).
+    int hrCopies = 0;
     // Runs for each MCP server after it is built and before it listens: plug in the auth hook
     // (server.setAuthHook), metadata (server.mutableOptions().authorizationServers, scopesSupported,
     // scopePrefix, resource), extra tools, ...
@@ -65,6 +69,9 @@ public:
     bool isRunning() const { return !m_servers.empty(); }
 
     static QStringList serverNames();
+    // "hr" for "hr", "hr-2", "hr-3", ... (the copies of LabOptions::hrCopies); the name otherwise.
+    static QString kindOf(const QString& name);
+    static constexpr int kMaxHrCopies = 200;
     QList<LabEndpoint> endpoints() const;
     QUrl url(const QString& name) const;
     McpServer* server(const QString& name) const;

@@ -74,6 +74,11 @@ int main(int argc, char* argv[])
         QStringLiteral("Add this many milliseconds to every answer."), QStringLiteral("MS"), QStringLiteral("0"));
     const QCommandLineOption toolsOption(QStringLiteral("tools"),
         QStringLiteral("Number of tools on the bench server."), QStringLiteral("N"), QStringLiteral("1000"));
+    const QCommandLineOption hrCopiesOption(QStringLiteral("hr-copies"),
+        QStringLiteral("Also start N servers like hr (hr-2, hr-3, ...), each on its own port and protected "
+                       "like hr: many servers for one sign-in (the 20-servers benchmark). With --port they "
+                       "listen on BASE+5 onwards."),
+        QStringLiteral("N"), QStringLiteral("0"));
     const QCommandLineOption printScenarioOption(QStringLiteral("print-scenario"),
         QStringLiteral("Print the scenario (the built-in one, or --scenario FILE checked) as JSON and exit: "
                        "a starting point for your own."));
@@ -95,7 +100,7 @@ int main(int argc, char* argv[])
             .arg(Lab::faultKinds().join(QStringLiteral(", "))),
         QStringLiteral("SPEC"));
     parser.addOptions({ portOption, configOption, scenarioOption, noIdentityOption, latencyOption, toolsOption,
-        faultOption, printScenarioOption, signInAsOption, mfaOption, consentOption });
+        hrCopiesOption, faultOption, printScenarioOption, signInAsOption, mfaOption, consentOption });
     parser.addPositionalArgument(
         QStringLiteral("URL"), QStringLiteral("With --sign-in-as: the authorization URL."), QStringLiteral("[URL]"));
     parser.process(app); // --help / --version print and exit here
@@ -128,6 +133,8 @@ int main(int argc, char* argv[])
         return usageError(QStringLiteral("--latency needs milliseconds from 0 to 600000."));
     if (!parseNumber(parser.value(toolsOption), 0, 1000000, &options.benchTools))
         return usageError(QStringLiteral("--tools needs a number from 0 to 1000000."));
+    if (!parseNumber(parser.value(hrCopiesOption), 0, Lab::kMaxHrCopies, &options.hrCopies))
+        return usageError(QStringLiteral("--hr-copies needs a number from 0 to %1.").arg(Lab::kMaxHrCopies));
 
     QTextStream out(stdout);
     options.identity = !parser.isSet(noIdentityOption);

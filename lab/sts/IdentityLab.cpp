@@ -131,6 +131,18 @@ bool IdentityLab::registerServer(const QString& name, const QString& resource, c
     return true;
 }
 
+bool IdentityLab::registerCopy(const QString& name, const QString& resource, const QString& of)
+{
+    const TokenServiceServer* original = m_scenario->findServer(of);
+    if (!original)
+        return false;
+    TokenServiceServer copy = *original;
+    copy.name = name;
+    copy.resource = resource;
+    m_sts->addServer(copy);
+    return true;
+}
+
 JwtValidatorConfig IdentityLab::entraValidatorConfig(const QString& appKey, const QString& resourceMetadataUrl) const
 {
     JwtValidatorConfig c;

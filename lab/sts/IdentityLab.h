@@ -68,6 +68,9 @@ public:
     // `name` is a scenario token-service server ("hr", "docs"); if the scenario has none of that
     // name, one is added for `appKey` with that app's scopes. False if neither exists.
     bool registerServer(const QString& name, const QString& resource, const QString& appKey = {});
+    // One more server like the scenario's token-service server `of` (same app, scopes and role
+    // map) under a new name, at `resource`. False if the scenario has no server `of`.
+    bool registerCopy(const QString& name, const QString& resource, const QString& of);
     // Validation settings for a server that takes IdP tokens directly (aud = the app's id GUID,
     // iss = the IdP tenant issuer, RS256). `resourceMetadataUrl` goes into its challenges.
     JwtValidatorConfig entraValidatorConfig(const QString& appKey, const QString& resourceMetadataUrl = {}) const;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "Lab.h"
 #include "idp/Scenario.h"
+#include "sts/IdentityLab.h"
 
 #include "lanyard/Version.h"
 #include "util/Json.h"
@@ -62,6 +63,7 @@ class TestLabApp : public QObject
 private slots:
     void inProcessLab();
     void inProcessLabFixedPorts();
+    void hrCopies();
     void startsPrintsAndStopsOnSigterm();
     void sigintAndTemporaryConfig();
     void versionAndHelp();
@@ -156,6 +158,71 @@ void TestLabApp::inProcessLabFixedPorts()
     QVERIFY(!clash.start(options, &error));
     QVERIFY2(error.contains(QString::number(base)), qPrintable(error));
     QVERIFY(!clash.isRunning());
+}
+
+void TestLabApp::hrCopies()
+{
+    // lanyard-lab --hr-copies N: servers like hr for the "20 servers at once" benchmark, each on
+    // its own port, each taking only token-service tokens issued for its own URL.
+    Lab lab;
+    LabOptions options;
+    options.identity = true;
+    options.benchTools = 1;
+    options.hrCopies = 2;
+    QString error;
+    QVERIFY2(lab.start(options, &error), qPrintable(error));
+    QStringList names;
+    QSet<int> ports;
+    for (const LabEndpoint& e : lab.endpoints()) {
+        names << e.name;
+        ports.insert(e.url.port());
+    }
+    QCOMPARE(names,
+        (QStringList { QStringLiteral("hr"), QStringLiteral("hr-2"), QStringLiteral("hr-3"), QStringLiteral("docs"),
+            QStringLiteral("bench") }));
+    QCOMPARE(ports.size(), 5);
+    QCOMPARE(Lab::kindOf(QStringLiteral("hr-3")), QStringLiteral("hr"));
+    QCOMPARE(Lab::kindOf(QStringLiteral("hr-x")), QStringLiteral("hr-x"));
+    QCOMPARE(lab.protection(QStringLiteral("hr-2")), QStringLiteral("token-service"));
+    QCOMPARE(lab.server(QStringLiteral("hr-2"))->options().name, QStringLiteral("lab-hr-2"));
+    const TokenServiceServer* copy = lab.identity()->scenario().findServer(QStringLiteral("hr-3"));
+    QVERIFY(copy);
+    QCOMPARE(copy->resource, lab.url(QStringLiteral("hr-3")).toString());
+    QCOMPARE(copy->appKey, QStringLiteral("lab-hr"));
+
+    const json cfg = lab.lanyardConfig();
+    QCOMPARE(cfg["servers"].size(), size_t(5));
+    QCOMPARE(cfg["servers"][1]["name"], "hr-2");
+    QCOMPARE(cfg["servers"][1]["auth"], cfg["servers"][0]["auth"]); // token exchange, like hr
+
+    // hr-2 refuses a caller without a token and names its own metadata, for its own URL.
+    QNetworkAccessManager nam;
+    QNetworkRequest req(lab.url(QStringLiteral("hr-2")));
+    req.setRawHeader("Accept", "application/json, text/event-stream");
+    req.setRawHeader("Content-Type", "application/json");
+    QNetworkReply* refused
+        = nam.post(req, R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})");
+    QTRY_VERIFY(refused->isFinished());
+    refused->deleteLater();
+    QCOMPARE(refused->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 401);
+    const QByteArray challenge = refused->rawHeader("WWW-Authenticate");
+    const QUrl metadataUrl(
+        QString::fromUtf8(challenge.mid(challenge.indexOf("resource_metadata=\"") + 19).split('"').first()));
+    QCOMPARE(metadataUrl.port(), lab.url(QStringLiteral("hr-2")).port());
+    QNetworkReply* metadata = nam.get(QNetworkRequest(metadataUrl));
+    QTRY_VERIFY(metadata->isFinished());
+    metadata->deleteLater();
+    const auto doc = parseJson(metadata->readAll());
+    QVERIFY(doc.has_value());
+    QCOMPARE(QString::fromStdString((*doc)["resource"].get<std::string>()), lab.url(QStringLiteral("hr-2")).toString());
+    QCOMPARE(QString::fromStdString((*doc)["authorization_servers"][0].get<std::string>()),
+        lab.identity()->tokenServiceIssuer());
+
+    // A bad count is refused with the limits.
+    Lab tooMany;
+    options.hrCopies = Lab::kMaxHrCopies + 1;
+    QVERIFY(!tooMany.start(options, &error));
+    QVERIFY2(error.contains(QString::number(Lab::kMaxHrCopies)), qPrintable(error));
 }
 
 void TestLabApp::startsPrintsAndStopsOnSigterm()
@@ -300,7 +367,7 @@ void TestLabApp::versionAndHelp()
     QVERIFY(process.waitForFinished(10000));
     QCOMPARE(process.exitCode(), 0);
     const QByteArray help = process.readAllStandardOutput();
-    for (const char* option : { "--port", "--config-out", "--scenario", "--latency", "--tools", "--no-identity",
+    for (const char* option : { "--port", "--config-out", "--scenario", "--latency", "--tools", "--hr-copies", "--no-identity",
              "--print-scenario", "--sign-in-as", "--mfa", "--consent" })
         QVERIFY2(help.contains(option), option);
 }
@@ -311,6 +378,7 @@ void TestLabApp::badArguments_data()
     QTest::newRow("port not a number") << QStringList { QStringLiteral("--port"), QStringLiteral("abc") };
     QTest::newRow("port too high") << QStringList { QStringLiteral("--port"), QStringLiteral("70000") };
     QTest::newRow("negative latency") << QStringList { QStringLiteral("--latency"), QStringLiteral("-5") };
+    QTest::newRow("too many hr copies") << QStringList { QStringLiteral("--hr-copies"), QStringLiteral("201") };
     QTest::newRow("missing scenario") << QStringList { QStringLiteral("--scenario"),
         QStringLiteral("/nonexistent/x.json") };
     QTest::newRow("stray argument") << QStringList { QStringLiteral("extra") };

@@ -46,6 +46,7 @@ private slots:
     void metadata();
     void exchangeForEachServer_data();
     void exchangeForEachServer();
+    void copyOfAServer();
     void scopesAndTokenTypes();
     void idTokenAsSubject();
     void chainThroughAServer();
@@ -244,6 +245,28 @@ void TestStsExchange::exchangeForEachServer()
     QVERIFY(!qs(claims, "jti").isEmpty());
     QCOMPARE(exchanged.size(), 1);
     QCOMPARE(exchanged.first().at(2).toString(), server);
+}
+
+void TestStsExchange::copyOfAServer()
+{
+    // lanyard-lab --hr-copies: more servers like hr, each with its own resource.
+    const QString copyResource = QStringLiteral("http://127.0.0.1:5099/mcp");
+    QVERIFY(!m_lab->registerCopy(QStringLiteral("x-2"), copyResource, QStringLiteral("no-such-server")));
+    QVERIFY(m_lab->registerCopy(QStringLiteral("hr-2"), copyResource, QStringLiteral("hr")));
+    m_dirty = true;
+    const QString subject = subjectToken();
+    const HttpResult r = exchange(exchangeForm(subject, copyResource));
+    QVERIFY2(r.status == 200, r.body.constData());
+    const QString token = qs(r.object(), "access_token");
+    const auto verified = verifySts(token, copyResource);
+    QVERIFY2(verified.ok, qPrintable(verified.message));
+    QCOMPARE(qs(verified.claims, "scope"), QStringLiteral("HR.Read HR.Write")); // hr's scopes
+    QCOMPARE(verified.claims["roles"], json::array({ "hr.admin" })); // and its role map
+    QVERIFY(!verifySts(token, kHrResource).ok); // not a token for hr itself
+    // hr is unchanged.
+    const HttpResult hr = exchange(exchangeForm(subject, kHrResource));
+    QVERIFY2(hr.status == 200, hr.body.constData());
+    QVERIFY(verifySts(qs(hr.object(), "access_token"), kHrResource).ok);
 }
 
 void TestStsExchange::scopesAndTokenTypes()
