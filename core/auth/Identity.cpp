@@ -320,6 +320,45 @@ TokenKey IdentityManager::keyFor(const QStringList& scopes) const
     return k;
 }
 
+void IdentityManager::issuerMetadata(const QUrl& issuer, QObject* context,
+    std::function<void(const std::optional<AuthServerMetadata>& metadata)> done)
+{
+    const QString key = issuer.toString(QUrl::StripTrailingSlash);
+    IssuerMetadata& entry = m_issuerMetadata[key];
+    if (entry.metadata && entry.fetched.secsTo(m_clock->now()) < kIssuerMetadataSecs) {
+        done(entry.metadata);
+        return;
+    }
+    entry.waiters.emplace_back(QPointer<QObject>(context), std::move(done));
+    if (entry.fetching)
+        return;
+    entry.fetching = true;
+    entry.metadata.reset();
+    auto found = std::make_shared<std::optional<AuthServerMetadata>>();
+    m_http->getFirst(
+        authorizationServerMetadataUrls(issuer), {}, this,
+        [found](const HttpResponse& r) {
+            QString why;
+            const auto j = r.ok() && r.status == 200 ? parseJson(r.body, &why) : std::nullopt;
+            *found = j ? AuthServerMetadata::fromJson(*j, r.url, &why) : std::nullopt;
+            return found->has_value();
+        },
+        [this, key, found](bool) {
+            IssuerMetadata& e = m_issuerMetadata[key];
+            e.fetching = false;
+            e.metadata = *found;
+            e.fetched = m_clock->now();
+            auto waiters = std::move(e.waiters);
+            e.waiters.clear();
+            if (!e.metadata)
+                m_issuerMetadata.erase(key); // not kept: ask again next time
+            for (auto& [asker, callback] : waiters) {
+                if (asker)
+                    callback(*found);
+            }
+        });
+}
+
 void IdentityManager::metadata(QObject* context, std::function<void(const AuthServerMetadata&, const Error&)> done)
 {
     QPointer<QObject> guard(context);

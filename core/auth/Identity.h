@@ -17,6 +17,7 @@
 #include <QUrl>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -120,6 +121,14 @@ public:
 
     // The discovery document (fetched once; the PKCE notice is given here).
     void metadata(QObject* context, std::function<void(const AuthServerMetadata& metadata, const Error& error)> done);
+    // Metadata of another authorization server (a token service a server's RFC 9728 metadata
+    // names): the first usable document of its RFC 8414 / OpenID candidate URLs, fetched once per
+    // issuer for every server's strategy (askers at the same time wait for the same fetch) and kept
+    // for kIssuerMetadataSecs. done(nullopt) when no candidate gave one (not kept: the next ask
+    // fetches again). Not called once `context` is gone.
+    void issuerMetadata(const QUrl& issuer, QObject* context,
+        std::function<void(const std::optional<AuthServerMetadata>& metadata)> done);
+    static constexpr int kIssuerMetadataSecs = 600;
     // Reads the account from the store (once per configuration).
     void loadAccount(QObject* context, DoneCallback done);
     bool isSignedIn() const { return m_account.isSignedIn(); }
@@ -196,6 +205,15 @@ private:
     std::optional<AuthServerMetadata> m_metadata;
     std::vector<std::function<void(const AuthServerMetadata&, const Error&)>> m_metadataWaiters;
     bool m_metadataFetching = false;
+    struct IssuerMetadata
+    {
+        std::optional<AuthServerMetadata> metadata;
+        QDateTime fetched;
+        bool fetching = false;
+        std::vector<std::pair<QPointer<QObject>, std::function<void(const std::optional<AuthServerMetadata>&)>>>
+            waiters;
+    };
+    std::map<QString, IssuerMetadata> m_issuerMetadata;
     bool m_pkceNoticeGiven = false;
 
     Account m_account;

@@ -141,7 +141,7 @@ void TokenExchangeStrategy::withEndpoint(std::function<void(const QUrl&, const Q
                                                         .arg(server)));
             return;
         }
-        http->get(prmUrls[i], {}, self, [self, http, i, again = weakTry.lock(), done, server](const HttpResponse& r) {
+        http->get(prmUrls[i], {}, self, [self, i, again = weakTry.lock(), done, server](const HttpResponse& r) {
             if (!self)
                 return;
             QString why;
@@ -159,45 +159,30 @@ void TokenExchangeStrategy::withEndpoint(std::function<void(const QUrl&, const Q
                 return;
             }
             const QUrl issuer = prm->authorizationServers.first();
-            const QList<QUrl> asUrls = authorizationServerMetadataUrls(issuer);
-            auto tryAs = std::make_shared<std::function<void(int)>>();
-            std::weak_ptr<std::function<void(int)>> weakAs = tryAs;
-            *tryAs = [self, http, asUrls, issuer, weakAs, done, server](int k) {
-                if (!self)
-                    return;
-                if (k >= asUrls.size()) {
+            // One fetch per token service for all servers (IdentityManager::issuerMetadata).
+            self->m_identity->issuerMetadata(issuer, self, [self, done, server, issuer](const std::optional<AuthServerMetadata>& md) {
+                if (!md) {
                     done({}, {}, Error(Error::Kind::Config, tr("The token service %1 of server \"%2\" publishes no metadata; "
                                                                "set \"tokenEndpoint\".")
                                                                 .arg(issuer.toString(), server)));
                     return;
                 }
-                http->get(asUrls[k], {}, self, [self, k, nextAs = weakAs.lock(), done, server, issuer](const HttpResponse& ar) {
-                    QString why2;
-                    const auto aj = ar.ok() && ar.status == 200 ? parseJson(ar.body, &why2) : std::nullopt;
-                    const auto md = aj ? AuthServerMetadata::fromJson(*aj, ar.url, &why2) : std::nullopt;
-                    if (!md) {
-                        if (nextAs)
-                            (*nextAs)(k + 1);
-                        return;
-                    }
-                    if (!issuerMatches(md->issuer, issuer)) {
-                        done({}, {}, Error(Error::Kind::Auth, tr("The token service's metadata names another issuer (%1) "
-                                                                 "than the one server \"%2\" names.")
-                                                                  .arg(md->issuer.left(200), server)));
-                        return;
-                    }
-                    if (!md->supportsGrant(QString::fromLatin1(kGrantTokenExchange)) || !md->tokenEndpoint.isValid()) {
-                        done({}, {}, Error(Error::Kind::Auth, tr("The authorization server of server \"%1\" does not offer "
-                                                                 "token exchange (RFC 8693 grant not listed).")
-                                                                  .arg(server)));
-                        return;
-                    }
-                    self->m_tokenEndpoint = md->tokenEndpoint;
-                    self->m_issuer = md->issuer;
-                    done(md->tokenEndpoint, md->issuer, Error());
-                });
-            };
-            (*tryAs)(0);
+                if (!issuerMatches(md->issuer, issuer)) {
+                    done({}, {}, Error(Error::Kind::Auth, tr("The token service's metadata names another issuer (%1) "
+                                                             "than the one server \"%2\" names.")
+                                                              .arg(md->issuer.left(200), server)));
+                    return;
+                }
+                if (!md->supportsGrant(QString::fromLatin1(kGrantTokenExchange)) || !md->tokenEndpoint.isValid()) {
+                    done({}, {}, Error(Error::Kind::Auth, tr("The authorization server of server \"%1\" does not offer "
+                                                             "token exchange (RFC 8693 grant not listed).")
+                                                              .arg(server)));
+                    return;
+                }
+                self->m_tokenEndpoint = md->tokenEndpoint;
+                self->m_issuer = md->issuer;
+                done(md->tokenEndpoint, md->issuer, Error());
+            });
         });
     };
     (*tryPrm)(0);

@@ -59,6 +59,7 @@ private slots:
     void keyRotation();
     void wrongAudienceRefused();
     void twoServersConcurrently();
+    void serversShareTokenServiceMetadata();
     void providerGoneMidAcquisitionHandsOver();
     void twoSignInsAtOnce();
     void idpDown();
@@ -523,6 +524,62 @@ void TestIdentityLab::twoServersConcurrently()
     QCOMPARE(qs(t2->claims, "aud"), m_lab->docs->endpointUrl().toString());
     delete p1;
     delete p2;
+}
+
+void TestIdentityLab::serversShareTokenServiceMetadata()
+{
+    // Servers that find their token service through RFC 9728 metadata: the token service's own
+    // metadata is read once for all of them (found by the 20-servers benchmark: it was read once
+    // per server, through the same 6 connections as the exchanges).
+    QVERIFY(!signIn().isError());
+    int metadataReads = 0;
+    connect(m_lab->lab->tokenServiceServer(), &lab::HttpServer::requestHandled, this,
+        [&](const QByteArray& method, const QString& path, int) {
+            if (method == "GET" && path.startsWith(QLatin1String("/.well-known/")))
+                ++metadataReads;
+        });
+    QList<ServerConfig> servers;
+    // Different scopes: three tokens (the same scopes for the same URL would share one).
+    const QList<QPair<QString, json>> wanted { { QStringLiteral("hr-a"), json { "HR.Read" } },
+        { QStringLiteral("hr-b"), json { "HR.Write" } }, { QStringLiteral("hr-c"), json { "HR.Read", "HR.Write" } } };
+    for (const auto& [name, scopes] : wanted) {
+        ServerConfig s = hrExchange(json { { "scopes", scopes } });
+        s.name = name;
+        s.auth.raw.erase("tokenEndpoint");
+        servers << s;
+    }
+    QList<ServerTokenProvider*> providers;
+    int finished = 0;
+    QStringList failures;
+    for (int i = 0; i < 2; ++i) { // two at once
+        Error e;
+        auto* p = qobject_cast<ServerTokenProvider*>(createTokenProvider(servers[i], m_id.get(), this, &e));
+        QVERIFY2(p, qPrintable(e.message));
+        providers << p;
+        p->currentToken([&](const TokenPtr& t, const Error& err) {
+            if (!t)
+                failures << err.message;
+            ++finished;
+        });
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(finished, 2, 20000);
+    QVERIFY2(failures.isEmpty(), qPrintable(failures.join(QLatin1Char('\n'))));
+    QCOMPARE(metadataReads, 1);
+    // A third one later still uses what was read.
+    Error e;
+    auto* third = qobject_cast<ServerTokenProvider*>(createTokenProvider(servers[2], m_id.get(), this, &e));
+    QVERIFY(third);
+    providers << third;
+    TokenPtr t3;
+    third->currentToken([&](const TokenPtr& t, const Error&) {
+        t3 = t;
+        ++finished;
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(finished, 3, 20000);
+    QVERIFY(t3);
+    QCOMPARE(metadataReads, 1);
+    QCOMPARE(m_id->lifecycle()->countOf(LifecycleEvent::Kind::Exchanged), 3);
+    qDeleteAll(providers);
 }
 
 void TestIdentityLab::twoSignInsAtOnce()
