@@ -195,32 +195,65 @@ void TokenExchangeStrategy::acquire(const Need& need, Done done)
         return;
     }
     QPointer<TokenExchangeStrategy> self(this);
-    auto withSubject = [self, done, need](const TokenPtr& subject, const Error& e) {
+    // The subject token (maybe a sign-in or a refresh) and the token service's endpoint (maybe
+    // discovery: the server's and the token service's metadata) are got at the same time; the
+    // exchange starts when both are there. The first error ends it.
+    struct Progress
+    {
+        TokenPtr subject;
+        bool haveSubject = false;
+        QUrl endpoint;
+        QString issuer;
+        bool haveEndpoint = false;
+        bool over = false;
+    };
+    auto progress = std::make_shared<Progress>();
+    auto fail = [progress, done](const Error& e) {
+        if (progress->over)
+            return;
+        progress->over = true;
+        done(nullptr, e);
+    };
+    auto proceed = [self, progress, done] {
+        if (!self || progress->over || !progress->haveSubject || !progress->haveEndpoint)
+            return;
+        progress->over = true;
+        self->loadClientCredentials(self->m_identity->settings().clientId,
+            [self, progress, done](const ClientCredentials& c, const Error& ce) {
+                if (!self)
+                    return;
+                if (ce.isError()) {
+                    done(nullptr, ce);
+                    return;
+                }
+                self->exchange(progress->subject, progress->endpoint, progress->issuer, c, done);
+            });
+    };
+    auto withSubject = [self, progress, fail, proceed](const TokenPtr& subject, const Error& e) {
         if (!self)
             return;
         if (e.isError() || !subject) {
-            done(nullptr, e);
+            fail(e.isError() ? e : Error(Error::Kind::Auth, tr("No subject token could be obtained.")));
             return;
         }
-        self->withEndpoint([self, subject, done](const QUrl& endpoint, const QString& issuer, const Error& ee) {
-            if (!self)
-                return;
-            if (ee.isError()) {
-                done(nullptr, ee);
-                return;
-            }
-            self->loadClientCredentials(self->m_identity->settings().clientId,
-                                        [self, subject, endpoint, issuer, done](const ClientCredentials& c, const Error& ce) {
-                                            if (!self)
-                                                return;
-                                            if (ce.isError()) {
-                                                done(nullptr, ce);
-                                                return;
-                                            }
-                                            self->exchange(subject, endpoint, issuer, c, done);
-                                        });
-        });
+        progress->subject = subject;
+        progress->haveSubject = true;
+        proceed();
     };
+    withEndpoint([self, progress, fail, proceed](const QUrl& endpoint, const QString& issuer, const Error& ee) {
+        if (!self)
+            return;
+        if (ee.isError()) {
+            fail(ee);
+            return;
+        }
+        progress->endpoint = endpoint;
+        progress->issuer = issuer;
+        progress->haveEndpoint = true;
+        proceed();
+    });
+    if (progress->over)
+        return; // the endpoint was already known to be unusable
     if (m_subjectTokenType == QLatin1String("id_token")) {
         m_identity->idToken(m_server.name, this, withSubject);
         return;

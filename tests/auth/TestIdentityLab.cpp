@@ -60,6 +60,7 @@ private slots:
     void wrongAudienceRefused();
     void twoServersConcurrently();
     void serversShareTokenServiceMetadata();
+    void discoveryDuringSignIn();
     void providerGoneMidAcquisitionHandsOver();
     void twoSignInsAtOnce();
     void idpDown();
@@ -580,6 +581,40 @@ void TestIdentityLab::serversShareTokenServiceMetadata()
     QCOMPARE(metadataReads, 1);
     QCOMPARE(m_id->lifecycle()->countOf(LifecycleEvent::Kind::Exchanged), 3);
     qDeleteAll(providers);
+}
+
+void TestIdentityLab::discoveryDuringSignIn()
+{
+    // The token service is found (the server's metadata, then the token service's) while the
+    // person is still signing in, not after: with a network between, that is two round trips
+    // less before the first token.
+    m_browser->neverFinish = true;
+    int metadataReads = 0;
+    connect(m_lab->lab->tokenServiceServer(), &lab::HttpServer::requestHandled, this,
+        [&](const QByteArray& method, const QString& path, int status) {
+            if (method == "GET" && path.startsWith(QLatin1String("/.well-known/")) && status == 200)
+                ++metadataReads;
+        });
+    ServerConfig s = hrExchange();
+    s.auth.raw.erase("tokenEndpoint");
+    Error e;
+    std::unique_ptr<ServerTokenProvider> provider(
+        qobject_cast<ServerTokenProvider*>(createTokenProvider(s, m_id.get(), this, &e)));
+    QVERIFY2(provider, qPrintable(e.message));
+    QSignalSpy started(m_id.get(), &IdentityManager::signInStarted);
+    bool finished = false;
+    Error result;
+    provider->currentToken([&](const TokenPtr&, const Error& err) {
+        result = err;
+        finished = true;
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(started.count(), 1, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(metadataReads, 1, 10000); // while the sign-in is open
+    QVERIFY(!finished);
+    m_id->cancelSignIn();
+    QTRY_VERIFY_WITH_TIMEOUT(finished, 10000);
+    QVERIFY(result.isError());
+    QCOMPARE(m_id->lifecycle()->countOf(LifecycleEvent::Kind::Exchanged), 0);
 }
 
 void TestIdentityLab::twoSignInsAtOnce()
