@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // lanyard: the desktop app. Composition root only: parse the command line, load the configuration,
 // show the main window.
+#include "DesktopBrowser.h"
 #include "Icons.h"
 #include "MainWindow.h"
 #include "ScreenshotDriver.h"
@@ -104,7 +105,7 @@ int main(int argc, char** argv)
     // user of it (the identity is deleted first, as an earlier child).
     auto* network = new QNetworkAccessManager(&app);
     lanyard::auth::identity()->setNetwork(network);
-    lanyard::auth::identity()->setBrowserLauncher(lanyard::auth::browser::system());
+    lanyard::auth::identity()->setBrowserLauncher(lanyard::ui::desktopBrowser());
     lanyard::SessionManager manager;
     manager.setNetworkAccessManager(network);
     const QString path = parser.isSet(configOption) ? parser.value(configOption) : lanyard::ConfigStore::defaultPath();

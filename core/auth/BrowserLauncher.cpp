@@ -8,10 +8,6 @@
 #include <QProcess>
 #include <QStandardPaths>
 
-#ifdef LANYARD_AUTH_HAVE_GUI
-#include <QDesktopServices>
-#include <QGuiApplication>
-#endif
 
 namespace lanyard::auth::browser {
 
@@ -47,10 +43,6 @@ bool startDetached(QStringList argv, const QUrl& url, QString* error)
 BrowserLauncher system()
 {
     return [](const QUrl& url, QString* error) {
-#ifdef LANYARD_AUTH_HAVE_GUI
-        if (qobject_cast<QGuiApplication*>(QCoreApplication::instance()) && QDesktopServices::openUrl(url))
-            return true;
-#endif
         const QString fromEnv = qEnvironmentVariable("BROWSER");
         if (!fromEnv.isEmpty())
             return startDetached(QProcess::splitCommand(fromEnv), url, error);

@@ -15,8 +15,8 @@ using BrowserLauncher = std::function<bool(const QUrl& url, QString* error)>;
 
 namespace browser {
 
-// The desktop default: QDesktopServices::openUrl in a GUI application; elsewhere $BROWSER if set,
-// else xdg-open (macOS: open).
+// $BROWSER if set, else xdg-open (macOS: open). The desktop app uses ui::desktopBrowser(), which
+// asks the desktop (QDesktopServices) first: core does not link Qt Gui.
 BrowserLauncher system();
 // Runs CMD with the URL as its last argument (CMD is split like a shell would, without a shell).
 BrowserLauncher command(const QString& commandLine);
