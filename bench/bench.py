@@ -3,11 +3,14 @@
 """Lanyard benchmark driver (Python 3 standard library only).
 
 Starts bench/server.mjs (official TypeScript SDK server) once and runs every scenario against it with
-three clients, interleaved (lanyard, ts, curl, lanyard, ts, curl, ...):
-  lanyard  lanyard-cli
-  ts       bench/ts-client.mjs (official TypeScript SDK Client + StreamableHTTPClientTransport)
-  curl     one curl process per step with keep-alive, the raw HTTP floor
+up to four clients, interleaved (lanyard, ts, curl, inspector, lanyard, ts, curl, inspector, ...):
+  lanyard    lanyard-cli
+  ts         bench/ts-client.mjs (official TypeScript SDK Client + StreamableHTTPClientTransport)
+  curl       one curl process per step with keep-alive, the raw HTTP floor
+  inspector  the MCP Inspector's CLI (bench/package.json; scenarios 1 and 3 only)
 Wall time is measured around each child process; peak memory is the child's ru_maxrss from os.wait4().
+Scenario "desktop" compares the desktop app (start to first paint, idle memory) with the Inspector's web
+UI (launch to serving, idle memory of its server process); both keep running, so they are timed here.
 Prints a table and writes docs/performance.md. See bench/README.md.
 """
 import argparse
@@ -17,7 +20,10 @@ import json
 import os
 import platform
 import re
+import select
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -28,8 +34,11 @@ import urllib.parse
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 PROTOCOL_VERSION = "2025-11-25"
-CLIENTS = ("lanyard", "ts", "curl")
+CLIENTS = ("lanyard", "ts", "curl", "inspector")
+PEER_NAMES = {"ts": "TS", "curl": "curl", "inspector": "Inspector"}
 MB = 1024 * 1024
+INSPECTOR_DIR = os.path.join(HERE, "node_modules", "@modelcontextprotocol", "inspector")
+INSPECTOR_LAUNCHER = os.path.join(INSPECTOR_DIR, "clients", "launcher", "build", "index.js")
 
 
 class BenchError(Exception):
@@ -126,6 +135,17 @@ def tail(path, n=600):
         return data[-n:].decode("utf-8", "replace")
     except OSError:
         return ""
+
+
+def inspector_error(path):
+    """The message of the Inspector CLI's error object ({"error": {"code", "message"}}, last line of
+    stderr), or None when it did not print one (a crash, not an answer)."""
+    lines = [line for line in tail(path, 4000).splitlines() if line.strip()]
+    try:
+        error = json.loads(lines[-1])["error"]
+        return str(error["message"])
+    except (IndexError, ValueError, KeyError, TypeError):
+        return None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -278,6 +298,9 @@ class Bench:
         self.env["XDG_CONFIG_HOME"] = os.path.join(work, "config-home")
         os.makedirs(self.env["XDG_CONFIG_HOME"], exist_ok=True)
         self.lanyard_config = os.path.join(work, "lanyard-bench.json")
+        # The Inspector keeps a catalog in ~/.mcp-inspector: it gets a scratch home, not the user's.
+        self.inspector_env = dict(os.environ, HOME=os.path.join(work, "inspector-home"))
+        os.makedirs(self.inspector_env["HOME"], exist_ok=True)
 
     def url(self, tools, page_size):
         return f"{self.base}?tools={tools}&pageSize={page_size}"
@@ -297,6 +320,21 @@ class Bench:
 
     def ts(self, name, *args):
         return self.child("ts", name, [self.args.node, os.path.join(HERE, "ts-client.mjs"), *args])
+
+    def inspector(self, name, url):
+        """The Inspector CLI's tools/list (it reads every page): (wall, rss, stdout path, None), or
+        (wall, rss, None, message) when it exits with its own error object, e.g. when it gives up paging."""
+        out = os.path.join(self.work, f"inspector-{name}.out")
+        err = os.path.join(self.work, f"inspector-{name}.err")
+        open(err, "w").close()
+        argv = [self.args.node, INSPECTOR_LAUNCHER, "--cli", url, "--transport", "http", "--method", "tools/list"]
+        wall, rss, code = run_child(argv, out, err, env=self.inspector_env)
+        if code == 0:
+            return wall, rss, out, None
+        message = inspector_error(err)
+        if message is None:
+            raise BenchError(f"inspector {name} exited with {code}: {tail(err)}")
+        return wall, rss, None, message
 
     # -- checks ---------------------------------------------------------------------------------
     @staticmethod
@@ -335,7 +373,19 @@ class Bench:
             self.check_tools("curl", responses(out)[0]["result"]["tools"], tools)
             return Run(wall, rss)
 
-        return {"lanyard": lanyard, "ts": ts, "curl": curl}
+        def inspector():
+            wall, rss, out, failed = self.inspector("cold", url)
+            if failed:
+                return Run(wall, rss, {"failed": failed})
+            self.check_tools("inspector", self.load(out)["tools"], tools)
+            return Run(wall, rss)
+
+        return self.with_inspector({"lanyard": lanyard, "ts": ts, "curl": curl}, inspector)
+
+    def with_inspector(self, runners, inspector):
+        if self.args.inspector:
+            runners["inspector"] = inspector
+        return runners
 
     # -- scenario 2: N sequential calls ---------------------------------------------------------
     def calls(self, n):
@@ -405,7 +455,17 @@ class Bench:
             self.check_tools("curl", [t for m in got for t in m["result"]["tools"]], tools)
             return Run(wall, rss)
 
-        return {"lanyard": lanyard, "ts": ts, "curl": curl}
+        def inspector():
+            wall, rss, out, failed = self.inspector("list", url)
+            if failed:
+                # 2.12.0 stops after listMaxPages (64) pages and prints no tools at all.
+                m = re.search(r"listMaxPages \((\d+)\)", failed)
+                why = f"cannot page past {int(m.group(1)) * page_size:,} tools" if m and page_size > 0 else ""
+                return Run(wall, rss, {"failed": failed, "why": why})
+            self.check_tools("inspector", self.load(out)["tools"], tools)
+            return Run(wall, rss)
+
+        return self.with_inspector({"lanyard": lanyard, "ts": ts, "curl": curl}, inspector)
 
     # -- scenario 4: one large result -----------------------------------------------------------
     def big(self, size):
@@ -437,21 +497,277 @@ class Bench:
 
 
 # ----------------------------------------------------------------------------------------------
+# Scenario 6, desktop: the desktop app vs the Inspector's web UI. Both keep running, so they are started
+# here (not by the launcher) and measured while alive: start time, then resident memory after idling.
+
+
+class XDisplay:
+    """One Xvfb for the scenario (Qt's xcb platform, as on a desktop), or Qt's offscreen platform when
+    Xvfb is not installed. env: what the desktop app's environment gets; kind: what the document says."""
+
+    def __init__(self, work):
+        self.proc = None
+        self.env = {"QT_QPA_PLATFORM": "offscreen"}
+        self.kind = "Qt offscreen platform (no Xvfb)"
+        xvfb = shutil.which("Xvfb")
+        if not xvfb:
+            return
+        # -displayfd: Xvfb picks a free display number itself and writes it here once it accepts clients.
+        read_fd, write_fd = os.pipe()
+        log = open(os.path.join(work, "xvfb.log"), "ab")
+        self.proc = subprocess.Popen([xvfb, "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                                     pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        os.close(write_fd)
+        try:
+            number = read_line(read_fd, time.monotonic() + 30)
+        finally:
+            os.close(read_fd)
+        if not number.strip().isdigit():
+            self.close()
+            raise BenchError(f"Xvfb did not start: {tail(os.path.join(work, 'xvfb.log'))}")
+        self.env = {"QT_QPA_PLATFORM": "xcb", "DISPLAY": f":{number.strip()}"}
+        self.kind = "Xvfb (1280×800×24) and Qt's xcb platform"
+
+    def close(self):
+        if self.proc:
+            stop(self.proc)
+            self.proc = None
+
+
+def read_line(fd, deadline):
+    """Reads one line from a pipe, byte by byte (nothing is read past it); '' at end of file or deadline."""
+    data = b""
+    while not data.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return ""
+        byte = os.read(fd, 1)
+        if not byte:
+            break
+        data += byte
+    return data.decode("utf-8", "replace")
+
+
+def stop(proc, grace=5):
+    """SIGTERM, then SIGKILL after `grace` seconds; returns the exit code."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def process_tree(pid):
+    """pid and its descendants (from /proc/PID/task/*/children)."""
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return pids
+
+
+def tree_memory(pid):
+    """(VmRSS, VmHWM) in KiB, summed over the process and its descendants, and how many processes."""
+    rss = hwm = 0
+    pids = process_tree(pid)
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        rss += int(fields.get("VmRSS", "0 kB").split()[0])
+        hwm += int(fields.get("VmHWM", "0 kB").split()[0])
+    return rss, hwm, len(pids)
+
+
+def connected(pid, port):
+    """Whether the process has an established TCP connection to port `port` (its sockets in /proc/PID/fd
+    matched with /proc/net/tcp)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(path) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if fields[3] == "01" and int(fields[2].rsplit(":", 1)[1], 16) == port and fields[9] in inodes:
+                    return True
+    return False
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_ok(port):
+    """GET / on 127.0.0.1:port: the body when it answers 200, None when it does not (yet)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        conn.request("GET", "/")
+        response = conn.getresponse()
+        body = response.read()
+        return body if response.status == 200 else None
+    except OSError:
+        return None
+    finally:
+        conn.close()
+
+
+def gui_app_startup_option(app):
+    """Whether this build of the desktop app has --report-startup (its --help lists it)."""
+    with tempfile.TemporaryDirectory(prefix="lanyard-bench-help-") as home:
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=home, XDG_CONFIG_HOME=home,
+                   XDG_RUNTIME_DIR=home)
+        try:
+            out = subprocess.run([app, "--help"], capture_output=True, text=True, env=env, timeout=30).stdout
+        except (OSError, subprocess.SubprocessError):
+            return False
+    return "--report-startup" in out
+
+
+class Desktop:
+    """Runners for scenario 6: lanyard = the desktop app, inspector = the Inspector's web UI. Run.wall is
+    the start time, Run.rss_kib the resident set after idling, Run.extra["hwm"] the peak so far."""
+
+    def __init__(self, args, server_url, work, display):
+        self.args = args
+        self.url = f"{server_url}?tools=10&pageSize=100"
+        self.server_port = urllib.parse.urlsplit(server_url).port
+        self.work = os.path.join(work, "desktop")
+        self.display = display
+        self.runs = 0
+        os.makedirs(self.work, exist_ok=True)
+        self.config = os.path.join(self.work, "lanyard.json")
+        with open(self.config, "w") as f:
+            json.dump({"servers": [{"name": "bench", "url": self.url}]}, f)
+        # One cache (fonts) for the scenario, as on a desktop that has run the app before; a fresh
+        # configuration and data directory per run.
+        self.home = os.path.join(self.work, "home")
+        self.runtime = os.path.join(self.work, "runtime")
+        for d in (self.home, os.path.join(self.home, ".cache"), self.runtime):
+            os.makedirs(d, mode=0o700, exist_ok=True)
+
+    def idle(self, proc, who):
+        time.sleep(self.args.idle)
+        if proc.poll() is not None:
+            raise BenchError(f"{who} exited with {proc.returncode} while idle")
+        return tree_memory(proc.pid)
+
+    def lanyard_env(self):
+        self.runs += 1
+        profile = os.path.join(self.work, f"profile-{self.runs}")
+        config_home = os.path.join(profile, "config")
+        os.makedirs(os.path.join(config_home, "Lanyard"))
+        os.makedirs(os.path.join(profile, "data"))
+        # ui/TourDialog.cpp: the first-run tour opens unless QSettings ("Lanyard", "lanyard") has tour/shown.
+        with open(os.path.join(config_home, "Lanyard", "lanyard.conf"), "w") as f:
+            f.write("[tour]\nshown=true\n")
+        env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+        env.update(self.display.env)
+        env.update(HOME=self.home, XDG_CONFIG_HOME=config_home, XDG_DATA_HOME=os.path.join(profile, "data"),
+                   XDG_CACHE_HOME=os.path.join(self.home, ".cache"), XDG_RUNTIME_DIR=self.runtime)
+        return env
+
+    def lanyard(self):
+        err = os.path.join(self.work, "lanyard.err")
+        env = self.lanyard_env()
+        with open(err, "ab") as errors:
+            started = time.perf_counter()
+            proc = subprocess.Popen([self.args.gui_app, "--config", self.config, "--report-startup"], env=env,
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                line = read_line(proc.stdout.fileno(), deadline)
+                if line.strip() == "painted":
+                    wall = time.perf_counter() - started
+                    break
+                if not line:
+                    try:
+                        code = f"it exited with {proc.wait(timeout=1)}"
+                    except subprocess.TimeoutExpired:
+                        code = "no 'painted' within 60 s"
+                    raise BenchError(f"the desktop app did not report its first paint ({code}): {tail(err)}")
+            rss, hwm, count = self.idle(proc, "the desktop app")
+            # Its idle memory is that of a connected app: it keeps a connection to the server open.
+            if not connected(proc.pid, self.server_port):
+                raise BenchError(f"the desktop app has no connection to the bench server after {self.args.idle:g} s: "
+                                 f"{tail(err)}")
+        finally:
+            stop(proc)
+            proc.stdout.close()
+        return Run(wall, rss, {"hwm": hwm, "processes": count})
+
+    def inspector(self):
+        out = os.path.join(self.work, "inspector.out")
+        err = os.path.join(self.work, "inspector.err")
+        port = free_port()
+        # The web server needs a fixed CLIENT_PORT; its MCP Apps sandbox and app origin get OS-assigned
+        # ports (0) instead of their defaults 6275 and 6276, so two runs never collide.
+        env = dict(os.environ, HOME=os.path.join(self.work, "inspector-home"), MCP_AUTO_OPEN_ENABLED="false",
+                   CLIENT_PORT=str(port), MCP_SANDBOX_PORT="0", MCP_APP_ORIGIN_PORT="0")
+        os.makedirs(env["HOME"], exist_ok=True)
+        argv = [self.args.node, INSPECTOR_LAUNCHER, "--web", "--server-url", self.url, "--transport", "http"]
+        with open(out, "wb") as stdout, open(err, "ab") as stderr:
+            started = time.perf_counter()
+            proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                body = http_ok(port)
+                if body is not None:
+                    wall = time.perf_counter() - started
+                    break
+                if proc.poll() is not None:
+                    raise BenchError(f"the Inspector web UI exited with {proc.returncode}: {tail(err)} {tail(out)}")
+                if time.monotonic() > deadline:
+                    raise BenchError(f"the Inspector web UI did not serve http://127.0.0.1:{port}/ within 60 s: {tail(out)}")
+                time.sleep(0.01)
+            if b"<html" not in body.lower():
+                raise BenchError(f"the Inspector web UI answered GET / with something else: {body[:200]!r}")
+            rss, hwm, count = self.idle(proc, "the Inspector web UI")
+        finally:
+            stop(proc)
+        return Run(wall, rss, {"hwm": hwm, "processes": count})
+
+
+# ----------------------------------------------------------------------------------------------
 # Running, summarising, reporting
 
 
 def measure(title, runners, reps, warmup, log):
-    """Interleaved: lanyard, ts, curl, lanyard, ts, curl, ... after one untimed warm-up round."""
-    runs = {c: [] for c in CLIENTS}
+    """Interleaved: lanyard, ts, curl, inspector, lanyard, ... after `warmup` untimed rounds; only the
+    clients the scenario has. A run with extra["failed"] is a peer's failure, recorded, not raised."""
+    clients = [c for c in CLIENTS if c in runners]
+    runs = {c: [] for c in clients}
     for _ in range(warmup):
-        for c in CLIENTS:
+        for c in clients:
             runners[c]()
     for rep in range(reps):
-        for c in CLIENTS:
+        for c in clients:
             r = runners[c]()
             runs[c].append(r)
             extra = f" {r.extra['rate']:.0f} calls/s" if "rate" in r.extra else ""
-            log(f"  {title} #{rep + 1} {c:8} {r.wall * 1000:9.1f} ms {r.rss_kib / 1024:8.1f} MiB{extra}")
+            extra += f" (peak {r.extra['hwm'] / 1024:.1f} MiB)" if "hwm" in r.extra else ""
+            extra += f" FAILED: {r.extra['failed']}" if "failed" in r.extra else ""
+            log(f"  {title} #{rep + 1} {c:9} {r.wall * 1000:9.1f} ms {r.rss_kib / 1024:8.1f} MiB{extra}")
     return runs
 
 
@@ -464,7 +780,17 @@ class Stat:
 
 
 def stat(runs, key):
-    return Stat([key(r) for r in runs])
+    """Over the runs that did not fail; None when every run failed (or there was none)."""
+    values = [key(r) for r in runs if "failed" not in r.extra]
+    return Stat(values) if values else None
+
+
+def wall(r):
+    return r.wall
+
+
+def rss(r):
+    return r.rss_kib
 
 
 def fmt_ms(s):
@@ -489,35 +815,85 @@ class Target:
     def met(self, ratio):
         return ratio <= self.bound if self.kind == "<=" else ratio >= self.bound
 
+    def missed(self, ratios):
+        ratio = ratios.get(self.peer)
+        return ratio is not None and not self.met(ratio)
+
     def text(self, ratios):
-        ratio = ratios[self.peer]
-        mark = "✅" if self.met(ratio) else "❌"
-        who = "TS" if self.peer == "ts" else "curl"
+        ratio = ratios.get(self.peer)
         sign = "≤" if self.kind == "<=" else "≥"
-        return f"{sign} {self.bound:g}× {who} {mark}"
+        mark = "not measured" if ratio is None else "✅" if self.met(ratio) else "❌"
+        return f"{sign} {self.bound:g}× {PEER_NAMES[self.peer]} {mark}"
 
 
-def row(scenario, metric, stats, fmt, issue2, issue7):
-    ratios = {p: stats["lanyard"].median / stats[p].median for p in ("ts", "curl")}
+def cell(runs, key, fmt):
+    """median (min–max) of the runs that did not fail, and what failed."""
+    if not runs:
+        return "not measured"
+    s = stat(runs, key)
+    failed = [r.extra for r in runs if "failed" in r.extra]
+    if not failed:
+        return fmt(s)
+    why = failed[0].get("why") or "see below"
+    if s is None:
+        return f"fails: {why}"
+    return f"{fmt(s)}; fails {len(failed)} of {len(runs)}: {why}"
+
+
+def row(scenario, metric, runs, key, fmt, issue2, issue7):
+    """runs: {client: [Run]}; ratios lanyard/peer of the medians, None where either was not measured."""
+    stats = {c: stat(runs[c], key) for c in runs}
+    lanyard = stats.get("lanyard")
+    ratios = {p: (lanyard.median / stats[p].median if lanyard and stats[p] else None) for p in runs if p != "lanyard"}
+    failures = {}
+    for c in runs:
+        messages = [r.extra["failed"] for r in runs[c] if "failed" in r.extra]
+        if messages:
+            failures[c] = {"runs": len(runs[c]), "failed": len(messages), "messages": sorted(set(messages))}
     return {
         "scenario": scenario, "metric": metric,
-        "cells": [fmt(stats[c]) for c in CLIENTS],
+        "cells": {c: cell(runs[c], key, fmt) for c in runs},
         "ratios": ratios,
+        "failures": failures,
         "issue2": [t.text(ratios) for t in issue2],
         "issue7": [t.text(ratios) for t in issue7],
-        "missed": [t.text(ratios) for t in issue2 + issue7 if not t.met(ratios[t.peer])],
+        "missed": [t.text(ratios) for t in issue2 + issue7 if t.missed(ratios)],
     }
 
 
-def table(rows):
-    lines = ["| scenario | metric | lanyard-cli | TS SDK client | curl floor | **lanyard / TS** | lanyard / curl "
-             "| issue 2 target | issue 7 target |",
-             "|---|---|---|---|---|---|---|---|---|"]
+CLI_HEADERS = {"lanyard": "lanyard-cli", "ts": "TS SDK client", "curl": "curl floor", "inspector": "Inspector CLI"}
+DESKTOP_HEADERS = {"lanyard": "Lanyard desktop app", "inspector": "Inspector web UI"}
+
+
+def table(rows, headers, main="ts"):
+    """headers: {client: column title}, lanyard first. Columns for lanyard and every client with a cell in
+    some row, one ratio column lanyard/peer each (the one to `main` in bold), then the targets; a note
+    under the table for every peer that failed."""
+    clients = [c for c in headers if c == "lanyard" or any(c in r["cells"] for r in rows)]
+    peers = clients[1:]
+    with_issue2 = any(r["issue2"] for r in rows)
+
+    def bold(text, peer):
+        return f"**{text}**" if peer == main else text
+
+    def ratio(r, p):
+        value = r["ratios"].get(p)
+        return "—" if value is None else bold(f"{value:.2f}×", p)
+
+    head = (["scenario", "metric"] + [headers[c] for c in clients] + [bold(f"lanyard / {PEER_NAMES[p]}", p) for p in peers]
+            + (["issue 2 target"] if with_issue2 else []) + ["issue 7 target"])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    notes = []
     for r in rows:
-        lines.append(f"| {r['scenario']} | {r['metric']} | " + " | ".join(r["cells"])
-                     + f" | **{r['ratios']['ts']:.2f}×** | {r['ratios']['curl']:.2f}× | "
-                     + ("<br>".join(r["issue2"]) or "—") + " | " + ("<br>".join(r["issue7"]) or "—") + " |")
-    return "\n".join(lines)
+        cells = ([r["scenario"], r["metric"]] + [r["cells"].get(c, "—") for c in clients] + [ratio(r, p) for p in peers]
+                 + (["<br>".join(r["issue2"]) or "—"] if with_issue2 else []) + ["<br>".join(r["issue7"]) or "—"])
+        lines.append("| " + " | ".join(cells) + " |")
+        for c, f in r["failures"].items():
+            for message in f["messages"]:
+                note = f"- {r['scenario']}: the {headers[c]} failed in {f['failed']} of {f['runs']} runs: `{message}`"
+                if note not in notes:
+                    notes.append(note)
+    return "\n".join(lines + ([""] + notes if notes else []))
 
 
 def command_output(argv):
@@ -555,7 +931,14 @@ def machine_info(args):
             sdk = json.load(f)["version"]
     except (OSError, ValueError, KeyError):
         pass
+    inspector = ""
+    try:
+        with open(os.path.join(INSPECTOR_DIR, "package.json")) as f:
+            inspector = json.load(f)["version"]
+    except (OSError, ValueError, KeyError):
+        pass
     return {
+        "inspector": inspector,
         "nproc": os.cpu_count(), "cpu": cpu, "kernel": platform.release(), "qt": qt,
         "node": command_output([args.node, "--version"]),
         "curl": command_output([args.curl, "--version"]).split("\n")[0].split(" (")[0],
@@ -567,7 +950,7 @@ def machine_info(args):
 
 def gui_filter(args, url, log):
     """Scenario 5: per-keystroke time of the tool filter in the real main window, 10,000 tools (no peer:
-    the Inspector web UI is not part of this run). Three processes, 90 keystrokes each."""
+    scenario 6 starts the Inspector web UI, but no browser types into it). Three processes, 90 keystrokes each."""
     title = f"5. GUI: filtering {args.tools} tools, per keystroke"
     if not os.access(args.gui, os.X_OK):
         log(f"{title}: skipped ({args.gui} is not built)")
@@ -593,6 +976,152 @@ def gui_filter(args, url, log):
             f"{len(runs)} processes) | {median:.1f} ms | {p90:.1f} ms | {worst:.1f} ms | < 16 ms {verdict} |")
 
 
+def desktop(args, url, work, log):
+    """Scenario 6: the desktop app's start to first paint and idle memory vs the Inspector web UI's launch
+    to serving and the idle memory of its server process. Either side alone when the other is missing.
+    Returns (rows, a note for the document, raw runs)."""
+    title = "6. desktop: start to first paint (Lanyard) vs launch to serving (Inspector web UI), 10 tools"
+    app = os.path.relpath(args.gui_app, ROOT) if os.path.abspath(args.gui_app).startswith(ROOT + os.sep) else args.gui_app
+    without_app = ""
+    if not os.access(args.gui_app, os.X_OK):
+        without_app = f"the desktop app was not measured: `{app}` was not built"
+    elif not gui_app_startup_option(args.gui_app):
+        without_app = f"the desktop app was not measured: this build of `{app}` has no `--report-startup`"
+    without_inspector = "" if args.inspector else "the Inspector web UI was not measured (not installed, or `--no-inspector`)"
+    missing = [m for m in (without_app, without_inspector) if m]
+    if without_app and without_inspector:
+        log(f"{title}: skipped ({'; '.join(missing)})")
+        return [], f"Scenario 6 was skipped: {'; '.join(missing)}.", {}
+    display = None if without_app else XDisplay(work)
+    try:
+        runner = Desktop(args, url, work, display)
+        runners = {} if without_app else {"lanyard": runner.lanyard}
+        if not without_inspector:
+            runners["inspector"] = runner.inspector
+        where = [display.kind] if display else []
+        log(f"{title} ({'; '.join(where + missing + [f'idle {args.idle:g} s'])})")
+        runs = measure("desktop", runners, args.reps, args.warmup, log)
+    finally:
+        if display:
+            display.close()
+    runs.setdefault("lanyard", [])
+    rows = [row(title, "start: first paint / serving", runs, wall, fmt_ms, [], [Target("<=", 0.3, "inspector")]),
+            row(title, f"idle RSS ({args.idle:g} s after start)", runs, rss, fmt_mib, [],
+                [Target("<=", 0.5, "inspector")]),
+            row(title, "peak RSS so far (VmHWM)", runs, lambda r: r.extra["hwm"], fmt_mib, [], [])]
+    note = "; ".join(([f"the desktop app ran on {display.kind}"] if display else []) + missing)
+    return rows, note[:1].upper() + note[1:] + ".", {c: [vars(r) for r in v] for c, v in runs.items()}
+
+
+class LabProcess:
+    """lanyard-lab with the identity lab and hr-copies more servers like hr, on loopback; its config."""
+
+    def __init__(self, args, work, copies, latency_ms):
+        self.config = os.path.join(work, f"lab-{latency_ms}.json")
+        self.log_path = os.path.join(work, f"lab-{latency_ms}.log")
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([args.lab, "--hr-copies", str(copies), "--latency", str(latency_ms),
+                                      "--tools", "10", "--config-out", self.config],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log)
+        deadline = time.monotonic() + 60
+        while True:
+            line = read_line(self.proc.stdout.fileno(), deadline)
+            if line.startswith("ready"):
+                break
+            if not line:
+                self.close()
+                raise BenchError(f"lanyard-lab did not start: {tail(self.log_path)}")
+        with open(self.config) as f:
+            self.lab_config = json.load(f)
+
+    def config_with(self, names, path):
+        """The lab's config with only these servers (hr, hr-2, ...); credentials in memory only."""
+        cfg = dict(self.lab_config)
+        cfg["servers"] = [s for s in self.lab_config["servers"] if s["name"] in names]
+        if len(cfg["servers"]) != len(names):
+            raise BenchError(f"lanyard-lab's config lacks some of {names}")
+        cfg["identity"] = dict(cfg["identity"], store="memory")
+        with open(path, "w") as f:
+            json.dump(cfg, f)
+        return path
+
+    def close(self):
+        stop(self.proc)
+        self.proc.stdout.close()
+
+
+def signin(args, work, log):
+    """Scenario 7: sign-in + token for 20 servers at once vs for one, against lanyard-lab (its Entra-like
+    identity provider, its RFC 8693 token service and 20 servers like hr), with lanyard-bench-signin: the
+    app's SessionManager + identity code, the lab's sign-in robot as the browser, a fresh profile per run.
+    Once on bare loopback and once with --latency (every answer of the lab later by that many ms)."""
+    servers = 1 if args.quick else 20
+    title = f"7. sign-in + token: {servers} servers at once vs 1 (lanyard-lab)"
+    for tool, what in ((args.signin_bench, "lanyard-bench-signin"), (args.lab, "lanyard-lab")):
+        if not os.access(tool, os.X_OK):
+            log(f"{title}: skipped ({tool} is not built)")
+            return f"{title}: not measured, `{os.path.relpath(tool, ROOT)}` ({what}) was not built.", {}
+    log(title)
+    robot = f"{args.lab} --sign-in-as ada@lanyardlab.onmicrosoft.com"
+    lines = ["| network | servers | sign-in done | every token | every server connected | peak RSS |",
+             "|---|---|---|---|---|---|"]
+    summary = ["| network | 20 / 1: every token | 20 / 1: every server connected | issue 7 target |",
+               "|---|---|---|---|"]
+    raw = {}
+    for latency in ([0] if args.quick else [0, args.signin_latency]):
+        lab = LabProcess(args, work, servers - 1, latency)
+        try:
+            names = {1: ["hr"], servers: ["hr"] + [f"hr-{i}" for i in range(2, servers + 1)]}
+            configs = {n: lab.config_with(names[n], os.path.join(work, f"signin-{latency}-{n}.json")) for n in names}
+            runs = {n: [] for n in names}
+            for rep in range(args.warmup + args.reps):
+                for n in names:
+                    profile = tempfile.mkdtemp(prefix="profile-", dir=work)
+                    env = dict(os.environ, HOME=profile, XDG_CONFIG_HOME=os.path.join(profile, "config"),
+                               XDG_DATA_HOME=os.path.join(profile, "data"), XDG_CACHE_HOME=os.path.join(profile, "cache"))
+                    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+                    out = os.path.join(work, f"signin-{latency}-{n}.out")
+                    err = os.path.join(work, f"signin-{latency}-{n}.err")
+                    wall, rss_kib, code = run_child([args.signin_bench, "--config", configs[n], "--open-with", robot],
+                                                    out, err, env=env, timeout=120)
+                    try:
+                        with open(out) as f:
+                            r = json.loads(f.read().strip().splitlines()[-1])
+                    except (OSError, ValueError, IndexError):
+                        r = {}
+                    if code != 0 or r.get("connected") != n or r.get("signIns") != 1 or r.get("exchanges") != n:
+                        raise BenchError(f"lanyard-bench-signin with {n} server(s) failed (exit {code}): "
+                                         f"{str(r)[:300]} {tail(err)}")
+                    if rep >= args.warmup:
+                        r["rss_kib"] = rss_kib
+                        runs[n].append(r)
+                        log(f"  signin latency {latency} ms #{rep - args.warmup + 1} {n:3} server(s): signed in "
+                            f"{r['signedInMs']:6.1f} ms, tokens {r['tokensMs']:6.1f} ms, connected {r['ms']:6.1f} ms")
+        finally:
+            lab.close()
+        raw[f"latency-{latency}"] = {str(n): v for n, v in runs.items()}
+        network = "loopback" if latency == 0 else f"loopback + {latency} ms per answer"
+        med = {n: {k: statistics.median(r[k] for r in runs[n]) for k in ("signedInMs", "tokensMs", "ms", "rss_kib")}
+               for n in runs}
+
+        def span(n, k):
+            values = [r[k] for r in runs[n]]
+            return f"{statistics.median(values):.1f} ms ({min(values):.1f}–{max(values):.1f})"
+
+        for n in runs:
+            lines.append(f"| {network} | {n} | {span(n, 'signedInMs')} | {span(n, 'tokensMs')} | {span(n, 'ms')} | "
+                         f"{med[n]['rss_kib'] / 1024:.1f} MiB |")
+        if servers > 1:
+            tokens = med[servers]["tokensMs"] / med[1]["tokensMs"]
+            connected_ratio = med[servers]["ms"] / med[1]["ms"]
+            summary.append(f"| {network} | **{tokens:.2f}×** | {connected_ratio:.2f}× | ≤ 1.5× "
+                           f"{'✅' if tokens <= 1.5 else '❌'} |")
+    text = f"**{title}** (median (min–max) of {args.reps} runs; times from the start of connecting)\n\n" + "\n".join(lines)
+    if servers > 1:
+        text += "\n\n" + "\n".join(summary)
+    return text, raw
+
+
 def start_server(args, log_path):
     log = open(log_path, "ab")
     proc = subprocess.Popen([args.node, os.path.join(HERE, "server.mjs"), "--port", "0"],
@@ -604,20 +1133,34 @@ def start_server(args, log_path):
 
 
 def main():
-    p = argparse.ArgumentParser(description="Lanyard vs the TypeScript SDK client vs curl (see bench/README.md)")
+    p = argparse.ArgumentParser(description="Lanyard vs the TypeScript SDK client vs curl vs the MCP Inspector "
+                                "(see bench/README.md)")
     p.add_argument("--cli", default=os.path.join(ROOT, "build", "app", "cli", "lanyard-cli"))
     p.add_argument("--node", default=shutil.which("node") or "node")
     p.add_argument("--curl", default=shutil.which("curl") or "curl")
     p.add_argument("--cold-reps", type=int, default=7)
-    p.add_argument("--reps", type=int, default=5, help="repetitions of scenarios 2-4")
+    p.add_argument("--reps", type=int, default=5, help="repetitions of scenarios 2-4 and 6")
     p.add_argument("--warmup", type=int, default=1, help="untimed rounds before each scenario")
     p.add_argument("--calls", type=int, default=1000)
     p.add_argument("--tools", type=int, default=10000)
     p.add_argument("--page-size", type=int, default=100)
     p.add_argument("--big-mb", default="20,100", help="sizes of the large result in MiB, comma-separated")
-    p.add_argument("--only", default="cold,calls,list,big,gui", help="scenarios to run, comma-separated")
+    p.add_argument("--only", default="cold,calls,list,big,gui,desktop,signin",
+                   help="scenarios to run, comma-separated, of: %(default)s")
     p.add_argument("--gui", default=os.path.join(ROOT, "build", "bench", "lanyard-bench-gui-filter"),
                    help="the GUI filter benchmark (built with the project; skipped when missing)")
+    p.add_argument("--gui-app", default="",
+                   help="the desktop app for scenario 'desktop' (default: app/gui/lanyard in the build tree of --cli)")
+    p.add_argument("--idle", type=float, default=3.0, help="seconds the desktop app and the Inspector web UI idle "
+                   "before their memory is read")
+    p.add_argument("--signin-bench", default=os.path.join(ROOT, "build", "bench", "lanyard-bench-signin"),
+                   help="scenario 'signin': the sign-in benchmark (built with the project; skipped when missing)")
+    p.add_argument("--lab", default="", help="lanyard-lab for scenario 'signin' (default: lab/app/lanyard-lab in the "
+                   "build tree of --cli)")
+    p.add_argument("--signin-latency", type=int, default=20,
+                   help="scenario 'signin' also runs with this many ms added to every answer of the lab")
+    p.add_argument("--no-inspector", dest="inspector", action="store_false",
+                   help="leave out the MCP Inspector (CLI and web UI; also left out when bench/node_modules lacks it)")
     p.add_argument("--quick", action="store_true", help="smoke run: 1 repetition, small sizes, no document")
     p.add_argument("--doc", default=os.path.join(ROOT, "docs", "performance.md"), help="'' to skip writing it")
     p.add_argument("--raw", default="", help="also write every measurement as JSON to this file")
@@ -626,19 +1169,34 @@ def main():
         args.cold_reps, args.reps, args.warmup, args.calls, args.tools, args.big_mb, args.doc = 1, 1, 0, 100, 1000, "1", ""
     if not os.access(args.cli, os.X_OK):
         sys.exit(f"lanyard-cli not found at {args.cli} (build it, or pass --cli)")
+    if not args.gui_app:
+        # ROOT/build/app/cli/lanyard-cli -> ROOT/build/app/gui/lanyard
+        args.gui_app = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(args.cli))), "gui", "lanyard")
+    if not args.lab:
+        # ROOT/build/app/cli/lanyard-cli -> ROOT/build/lab/app/lanyard-lab
+        args.lab = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(args.cli)))),
+                                "lab", "app", "lanyard-lab")
 
     def log(text):
         print(text, flush=True)
 
+    if args.inspector and not os.path.exists(INSPECTOR_LAUNCHER):
+        log(f"note: the MCP Inspector is not installed ({os.path.relpath(INSPECTOR_LAUNCHER, ROOT)} is missing; "
+            "run `npm ci` in bench/): it is left out")
+        args.inspector = False
+
     info = machine_info(args)
     with tempfile.TemporaryDirectory(prefix="lanyard-bench-") as work:
         info["floor_kib"] = run_child(["/bin/true"], os.path.join(work, "out"), os.path.join(work, "err"))[1]
-    log(f"lanyard-cli {info['lanyard']} ({info['build_type']}), node {info['node']}, SDK {info['sdk']}, {info['curl']}")
+    log(f"lanyard-cli {info['lanyard']} ({info['build_type']}), node {info['node']}, SDK {info['sdk']}, {info['curl']}"
+        + (f", Inspector {info['inspector']}" if args.inspector else ""))
     log(f"{info['nproc']} × {info['cpu']}; load average {os.getloadavg()[0]:.2f}")
     only = set(args.only.split(","))
     sizes = [int(float(s) * MB) for s in args.big_mb.split(",") if s]
     rows, raw = [], {}
     gui_text = ""
+    desktop_rows, desktop_note = [], ""
+    signin_text = ""
     load_before = os.getloadavg()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="lanyard-bench-") as work:
@@ -660,32 +1218,37 @@ def main():
             for key, title, runners, reps in plan:
                 log(title)
                 runs = measure(key, runners, reps, args.warmup, log)
-                raw[key] = {c: [vars(r) for r in runs[c]] for c in CLIENTS}
-                wall = {c: stat(runs[c], lambda r: r.wall) for c in CLIENTS}
-                rss = {c: stat(runs[c], lambda r: r.rss_kib) for c in CLIENTS}
+                raw[key] = {c: [vars(r) for r in v] for c, v in runs.items()}
                 mem2 = [Target("<=", 0.5)]
                 if key == "cold":
-                    rows.append(row(title, "wall time", wall, fmt_ms, [], [Target("<=", 0.1), Target("<=", 2.0, "curl")]))
-                    rows.append(row(title, "peak RSS", rss, fmt_mib, mem2, [Target("<=", 0.2)]))
+                    rows.append(row(title, "wall time", runs, wall, fmt_ms, [], [Target("<=", 0.1), Target("<=", 2.0, "curl")]))
+                    rows.append(row(title, "peak RSS", runs, rss, fmt_mib, mem2, [Target("<=", 0.2)]))
                 elif key == "calls":
-                    rate = {c: stat(runs[c], lambda r: r.extra["rate"]) for c in CLIENTS}
-                    rows.append(row(title, "calls per second", rate, fmt_rate, [Target(">=", 2.0)],
+                    rows.append(row(title, "calls per second", runs, lambda r: r.extra["rate"], fmt_rate, [Target(">=", 2.0)],
                                     [Target(">=", 3.0), Target(">=", 0.8, "curl")]))
-                    rows.append(row(title, "peak RSS", rss, fmt_mib, mem2, []))
+                    rows.append(row(title, "peak RSS", runs, rss, fmt_mib, mem2, []))
                 elif key.startswith("list"):
-                    rows.append(row(title, "wall time", wall, fmt_ms, [], [Target("<=", 0.5)]))
-                    rows.append(row(title, "peak RSS", rss, fmt_mib, mem2, [Target("<=", 0.5)]))
+                    rows.append(row(title, "wall time", runs, wall, fmt_ms, [], [Target("<=", 0.5)]))
+                    rows.append(row(title, "peak RSS", runs, rss, fmt_mib, mem2, [Target("<=", 0.5)]))
                 else:
-                    rows.append(row(title, "wall time", wall, fmt_ms, [], [Target("<=", 1.0)]))
-                    rows.append(row(title, "peak RSS", rss, fmt_mib, mem2, [Target("<=", 0.5)]))
+                    rows.append(row(title, "wall time", runs, wall, fmt_ms, [], [Target("<=", 1.0)]))
+                    rows.append(row(title, "peak RSS", runs, rss, fmt_mib, mem2, [Target("<=", 0.5)]))
             if "gui" in only:
                 gui_text = gui_filter(args, bench.url(args.tools, args.page_size), log)
+            if "desktop" in only:
+                desktop_rows, desktop_note, raw["desktop"] = desktop(args, url, work, log)
+            if "signin" in only:
+                signin_text, raw["signin"] = signin(args, work, log)
         finally:
             server.terminate()
             server.wait(timeout=10)
     elapsed = time.perf_counter() - started
     load_after = os.getloadavg()
-    text = table(rows) + (("\n\n" + gui_text) if gui_text else "")
+    parts = ([table(rows, CLI_HEADERS)] if rows else []) + ([gui_text] if gui_text else []) \
+        + ([table(desktop_rows, DESKTOP_HEADERS, "inspector") + "\n\n" + desktop_note] if desktop_rows
+           else [desktop_note] if desktop_note else []) + ([signin_text] if signin_text else [])
+    text = "\n\n".join(parts)
+    rows = rows + desktop_rows
     log("")
     log(text)
     log(f"\n({elapsed:.0f} s; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after)")
@@ -699,8 +1262,13 @@ def main():
 
 
 def write_doc(args, info, text, rows, elapsed, load_before, load_after):
-    missed = [f"- {r['scenario']}, {r['metric']}: lanyard/TS {r['ratios']['ts']:.2f}×, lanyard/curl "
-              f"{r['ratios']['curl']:.2f}× — missed {', '.join(r['missed'])}" for r in rows if r["missed"]]
+    def ratios(r):
+        return ", ".join(f"lanyard/{PEER_NAMES[p]} {v:.2f}×" for p, v in r["ratios"].items() if v is not None)
+
+    missed = [f"- {r['scenario']}, {r['metric']}: {ratios(r)} — missed {', '.join(r['missed'])}"
+              for r in rows if r["missed"]]
+    inspector = (f"| Inspector peer | @modelcontextprotocol/inspector {info['inspector']} (`bench/package.json`) on Node "
+                 f"{info['node']} |\n") if args.inspector else ""
     notes_path = os.path.join(HERE, "notes.md")
     notes = ""
     if os.path.exists(notes_path):
@@ -720,7 +1288,7 @@ absolute times, and expect ±20 % between runs.
 | machine | {info['nproc']} × {info['cpu']}, Linux {info['kernel']} |
 | lanyard-cli | {info['lanyard']}, CMake build type {info['build_type']}, Qt {info['qt']} |
 | TypeScript peer | @modelcontextprotocol/sdk {info['sdk']} on Node {info['node']} |
-| floor | {info['curl']} |
+{inspector}| floor | {info['curl']} |
 | driver | Python {info['python']}, {elapsed / 60:.1f} minutes for the whole run |
 
 ## Method
@@ -732,7 +1300,10 @@ absolute times, and expect ±20 % between runs.
 - Three clients, each a fresh process per run, run **interleaved** (lanyard, TS, curl, lanyard, TS, curl, …)
   after {args.warmup} untimed warm-up round(s): `lanyard-cli --json …`; `bench/ts-client.mjs` (the SDK's
   `Client` + `StreamableHTTPClientTransport`, doing what lanyard-cli does for the same command, including
-  ending the session with DELETE); and curl as the raw HTTP floor.
+  ending the session with DELETE); and curl as the raw HTTP floor. In scenarios 1 and 3 a fourth: the
+  MCP Inspector's CLI (`inspector --cli URL --transport http --method tools/list`, with a scratch `HOME`),
+  interleaved with the others. Where it fails (it stops paging after 64 pages) the failure and its message
+  are recorded, and the failed runs are left out of the medians.
 - curl speaks the same stateful protocol: one curl process POSTs `initialize` and keeps the
   `Mcp-Session-Id`, a second curl process sends `notifications/initialized`, the requests and DELETE over one
   keep-alive connection (a config file with one entry per request). curl does not parse anything, so for
@@ -748,9 +1319,32 @@ absolute times, and expect ±20 % between runs.
 - Each client's answer is checked (tool count and names, pages, every echo answer, the exact size of the
   large text). Cold runs: {args.cold_reps} repetitions; the rest: {args.reps}. Cells show the **median (min–max)**;
   ratios are of medians. The result is the ratio lanyard/TS (and lanyard/curl where a target names curl).
+- Scenario 6 (desktop) compares two long-running processes, started by the driver one after the other
+  ({args.reps} times each, interleaved, after the warm-up): the desktop app (`lanyard --config …
+  --report-startup`, one server of 10 tools, a fresh profile per run with the first-run tour marked as
+  seen) from start until it prints `painted` (its main window's first paint has been flushed); and the
+  Inspector's web UI (`inspector --web --server-url … --transport http`, auto-open off, a free
+  `CLIENT_PORT`, a scratch `HOME`) from start until `GET /` answers 200 (polled every 10 ms). After
+  {args.idle:g} s of idling, the resident set (`VmRSS`, summed over the process and any children it started)
+  is read from `/proc`, then the process gets SIGTERM. The desktop app must hold a connection to the server
+  by then. The Inspector's server does not connect to the MCP server until a browser asks it to, and no
+  browser is started: its figure is the server process alone. Under Xvfb the window's pixels live in the X
+  server, not in the app's resident set.
+- Scenario 7 (sign-in + token for 20 servers at once) runs `lanyard-lab --hr-copies 19` (its Entra-like
+  identity provider, its RFC 8693 token service, and 20 servers like hr, each taking only tokens the token
+  service issued for its URL) and `build/bench/lanyard-bench-signin`: the app's `SessionManager` and
+  identity code connect every server of a config at once, with the lab's sign-in robot as the browser; a
+  fresh profile per run, credentials in memory, so every run signs in once, discovers the token service,
+  exchanges one token per server and connects. hr alone and all 20 are interleaved, {args.reps} runs each
+  after the warm-up; once on bare loopback and once with {args.signin_latency} ms added to every answer of the
+  lab. The ratio is of the medians to "every token" (the issue's wording; "every server connected" adds
+  each server's initialize).
 - Targets: issue 2 — at least 2× the TS client's calls per second and at most half its peak memory;
   issue 7 (stricter, later) — cold ≤ 0.1× TS wall time, ≤ 0.2× its memory, within 2× of curl; 1000 calls
-  ≥ 3× TS and ≥ 0.8× curl; 10,000 tools ≤ 0.5× TS time and memory; large result memory ≤ 0.5× TS, time ≤ TS.
+  ≥ 3× TS and ≥ 0.8× curl; 10,000 tools ≤ 0.5× TS time and memory; large result memory ≤ 0.5× TS, time ≤ TS;
+  the desktop app's start to first paint ≤ 0.3× the Inspector web UI's launch to serving, its idle memory
+  ≤ 0.5× the Inspector's server process; sign-in + token for 20 servers ≤ 1.5× one server. The Inspector CLI is a peer without targets of its own in
+  scenarios 1 and 3 (its ratios are shown).
 
 ## Results
 
