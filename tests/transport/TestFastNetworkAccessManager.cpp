@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: MIT
+#include "transport/FastNetworkAccessManager.h"
+
+#include "FakeHttpServer.h"
+
+#include <QNetworkProxy>
+#include <QNetworkReply>
+#include <QPointer>
+#include <QTcpServer>
+#include <QtTest>
+
+#include <memory>
+
+using namespace lanyard;
+using lanyard::test::FakeHttpServer;
+using Script = FakeHttpServer::Script;
+
+namespace {
+
+// Everything one reply reports.
+struct Watch
+{
+    explicit Watch(QNetworkReply* r)
+        : reply(r)
+    {
+        QObject::connect(r, &QNetworkReply::readyRead, r, [this] {
+            ++readyReads;
+            body += reply->readAll();
+            if (!reply->isFinished())
+                bodyBeforeFinished = body;
+        });
+        QObject::connect(r, &QNetworkReply::errorOccurred, r, [this](QNetworkReply::NetworkError e) {
+            ++errors;
+            error = e;
+        });
+        QObject::connect(r, &QNetworkReply::finished, r, [this] {
+            ++finished;
+            body += reply->readAll();
+            status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        });
+    }
+    QPointer<QNetworkReply> reply;
+    QByteArray body;
+    QByteArray bodyBeforeFinished;
+    int readyReads = 0;
+    int finished = 0;
+    int errors = 0;
+    int status = 0;
+    QNetworkReply::NetworkError error = QNetworkReply::NoError;
+};
+
+#define WAIT_FINISHED(w) QTRY_VERIFY_WITH_TIMEOUT((w).finished > 0, 5000)
+
+QNetworkRequest request(const QUrl& url)
+{
+    QNetworkRequest r(url);
+    r.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::UserVerifiedRedirectPolicy);
+    return r;
+}
+
+Script text(const QByteArray& body, int status = 200)
+{
+    return Script::response(status, { { "Content-Type", "text/plain" } }, body);
+}
+
+} // namespace
+
+class TestFastNetworkAccessManager : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void contentLengthAndKeepAlive()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        server.enqueue(text("first", 200));
+        server.enqueue(Script::json(R"({"a":1})", { { "X-Extra", "one" }, { "X-Extra", "two" } }));
+        FastNetworkAccessManager network;
+        Watch a(network.get(request(server.url())));
+        WAIT_FINISHED(a);
+        QCOMPARE(a.body, QByteArray("first"));
+        QCOMPARE(a.status, 200);
+        QCOMPARE(a.error, QNetworkReply::NoError);
+        QCOMPARE(a.errors, 0);
+        QCOMPARE(a.reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString(), QStringLiteral("OK"));
+        QCOMPARE(a.reply->header(QNetworkRequest::ContentLengthHeader).toLongLong(), 5);
+        QCOMPARE(a.reply->header(QNetworkRequest::ContentTypeHeader).toString(), QStringLiteral("text/plain"));
+
+        Watch b(network.post(request(server.url()), QByteArray("{}")));
+        WAIT_FINISHED(b);
+        QCOMPARE(b.body, QByteArray(R"({"a":1})"));
+        QCOMPARE(b.reply->rawHeader("x-extra"), QByteArray("one, two"));
+        QCOMPARE(server.requestCount(), 2);
+        QCOMPARE(server.requests().at(1).connectionId, server.requests().at(0).connectionId);
+        QCOMPARE(server.requests().at(1).body, QByteArray("{}"));
+        QCOMPARE(server.requests().at(1).method, QByteArray("POST"));
+        QCOMPARE(network.fastRequestCount(), 2);
+        QCOMPARE(network.idleConnectionCount(), 1);
+    }
+
+    void chunkedBodyArrivesIncrementally()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        server.enqueue(Script::sse({ "data: one\n\n", "data: two\n\n", "data: three\n\n" }, {}, 60));
+        server.enqueue(text("after"));
+        FastNetworkAccessManager network;
+        Watch a(network.get(request(server.url())));
+        WAIT_FINISHED(a);
+        QCOMPARE(a.body, QByteArray("data: one\n\ndata: two\n\ndata: three\n\n"));
+        QVERIFY2(a.readyReads >= 3, qPrintable(QString::number(a.readyReads)));
+        QVERIFY(a.bodyBeforeFinished.startsWith("data: one\n\n"));
+        QCOMPARE(a.reply->rawHeader("Content-Type"), QByteArray("text/event-stream"));
+
+        Watch b(network.get(request(server.url())));
+        WAIT_FINISHED(b);
+        QCOMPARE(b.body, QByteArray("after"));
+        QCOMPARE(server.totalConnectionCount(), 1);
+    }
+
+    void bodyUntilClose()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        Script s;
+        s.raw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nhello ").delay(30).raw("world").close();
+        server.enqueue(s);
+        server.enqueue(text("next"));
+        FastNetworkAccessManager network;
+        Watch a(network.get(request(server.url())));
+        WAIT_FINISHED(a);
+        QCOMPARE(a.error, QNetworkReply::NoError);
+        QCOMPARE(a.body, QByteArray("hello world"));
+        Watch b(network.get(request(server.url())));
+        WAIT_FINISHED(b);
+        QCOMPARE(b.body, QByteArray("next"));
+        QCOMPARE(server.totalConnectionCount(), 2);
+    }
+
+    void noBodyForHeadAnd204And304()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        Script head;
+        head.raw("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n");
+        server.enqueue(head);
+        Script noContent;
+        noContent.raw("HTTP/1.1 204 No Content\r\n\r\n");
+        server.enqueue(noContent);
+        Script notModified;
+        notModified.raw("HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n");
+        server.enqueue(notModified);
+        server.enqueue(text("last"));
+        FastNetworkAccessManager network;
+        Watch a(network.head(request(server.url())));
+        WAIT_FINISHED(a);
+        QCOMPARE(a.status, 200);
+        QVERIFY(a.body.isEmpty());
+        Watch b(network.get(request(server.url())));
+        WAIT_FINISHED(b);
+        QCOMPARE(b.status, 204);
+        Watch c(network.get(request(server.url())));
+        WAIT_FINISHED(c);
+        QCOMPARE(c.status, 304);
+        Watch d(network.get(request(server.url())));
+        WAIT_FINISHED(d);
+        QCOMPARE(d.body, QByteArray("last"));
+        QCOMPARE(server.totalConnectionCount(), 1);
+    }
+
+    void staleKeptAliveConnectionIsRetriedOnce_data()
+    {
+        QTest::addColumn<bool>("reset");
+        QTest::newRow("close") << false;
+        QTest::newRow("reset") << true;
+    }
+
+    void staleKeptAliveConnectionIsRetriedOnce()
+    {
+        QFETCH(bool, reset);
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        server.enqueue(text("one"));
+        Script gone;
+        if (reset)
+            gone.reset();
+        else
+            gone.close();
+        server.enqueue(gone); // the second request finds the kept-alive connection closing
+        server.enqueue(text("two"));
+        FastNetworkAccessManager network;
+        Watch a(network.get(request(server.url())));
+        WAIT_FINISHED(a);
+        Watch b(network.post(request(server.url()), QByteArray("payload")));
+        WAIT_FINISHED(b);
+        QCOMPARE(b.error, QNetworkReply::NoError);
+        QCOMPARE(b.body, QByteArray("two"));
+        QCOMPARE(server.requestCount(), 3);
+        QCOMPARE(server.requests().at(2).body, QByteArray("payload"));
+        QVERIFY(server.requests().at(2).connectionId != server.requests().at(1).connectionId);
+    }
+
+    void newConnectionClosedWithoutAnswerIsAnError()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        Script gone;
+        gone.close();
+        server.enqueue(gone);
+        FastNetworkAccessManager network;
+        Watch a(network.get(request(server.url())));
+        WAIT_FINISHED(a);
+        QCOMPARE(a.error, QNetworkReply::RemoteHostClosedError);
+        QCOMPARE(a.status, 0);
+        QCOMPARE(server.requestCount(), 1);
+    }
+
+    void bodyCutShortIsAnError()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        Script s;
+        s.raw("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this").close();
+        server.enqueue(s);
+        FastNetworkAccessManager network;
+        Watch a(network.get(request(server.url())));
+        WAIT_FINISHED(a);
+        QCOMPARE(a.error, QNetworkReply::RemoteHostClosedError);
+        QCOMPARE(a.status, 200);
+        QCOMPARE(a.body, QByteArray("only this"));
+    }
+
+    void abortCancels()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        server.enqueue(Script::never());
+        FastNetworkAccessManager network;
+        Watch a(network.get(request(server.url())));
+        QTRY_COMPARE(server.requestCount(), 1);
+        a.reply->abort();
+        QCOMPARE(a.finished, 1);
+        QCOMPARE(a.errors, 1);
+        QCOMPARE(a.error, QNetworkReply::OperationCanceledError);
+        QVERIFY(!a.reply->isRunning());
+        a.reply->abort(); // again: nothing
+        QCOMPARE(a.finished, 1);
+        QTRY_COMPARE(server.openConnectionCount(), 0);
+        QCOMPARE(network.openConnectionCount(), 0);
+    }
+
+    void transferTimeoutCancels()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        server.enqueue(Script::never());
+        FastNetworkAccessManager network;
+        QNetworkRequest r = request(server.url());
+        r.setTransferTimeout(200);
+        QElapsedTimer clock;
+        clock.start();
+        Watch a(network.get(r));
+        WAIT_FINISHED(a);
+        QCOMPARE(a.error, QNetworkReply::OperationCanceledError);
+        QVERIFY(clock.elapsed() >= 150);
+    }
+
+    void connectionRefused()
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        const quint16 port = probe.serverPort();
+        probe.close();
+        FastNetworkAccessManager network;
+        Watch a(network.get(request(QUrl(QStringLiteral("http://127.0.0.1:%1/mcp").arg(port)))));
+        WAIT_FINISHED(a);
+        QCOMPARE(a.error, QNetworkReply::ConnectionRefusedError);
+        QCOMPARE(a.status, 0);
+    }
+
+    void httpErrorStatusKeepsItsBody()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        server.enqueue(text("no such thing", 404));
+        FastNetworkAccessManager network;
+        Watch a(network.get(request(server.url())));
+        WAIT_FINISHED(a);
+        QCOMPARE(a.status, 404);
+        QCOMPARE(a.error, QNetworkReply::ContentNotFoundError);
+        QCOMPARE(a.body, QByteArray("no such thing"));
+    }
+
+    void userVerifiedRedirectIsFollowedWhenAllowed()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        server.enqueue(Script::response(307, { { "Location", "/other" } }, "moved"));
+        server.enqueue(text("here"));
+        FastNetworkAccessManager network;
+        QNetworkReply* reply = network.post(request(server.url()), QByteArray("data"));
+        QList<QUrl> targets;
+        int statusAtRedirect = 0;
+        QObject::connect(reply, &QNetworkReply::redirected, reply, [&](const QUrl& url) {
+            targets.append(url);
+            statusAtRedirect = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            emit reply->redirectAllowed();
+        });
+        Watch a(reply);
+        WAIT_FINISHED(a);
+        QCOMPARE(targets, QList<QUrl>({ server.url(QStringLiteral("/other")) }));
+        QCOMPARE(statusAtRedirect, 307);
+        QCOMPARE(a.status, 200);
+        QCOMPARE(a.body, QByteArray("here"));
+        QCOMPARE(reply->url(), server.url(QStringLiteral("/other")));
+        QCOMPARE(server.requests().at(1).method, QByteArray("POST"));
+        QCOMPARE(server.requests().at(1).body, QByteArray("data"));
+        QCOMPARE(server.requests().at(1).path, QByteArray("/other"));
+        QCOMPARE(server.totalConnectionCount(), 1);
+    }
+
+    void userVerifiedRedirectRefusedByAbort()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        server.enqueue(Script::response(302, { { "Location", "http://elsewhere.invalid/x" } }));
+        FastNetworkAccessManager network;
+        QNetworkReply* reply = network.get(request(server.url()));
+        QObject::connect(reply, &QNetworkReply::redirected, reply, [reply](const QUrl&) { reply->abort(); });
+        Watch a(reply);
+        WAIT_FINISHED(a);
+        QCOMPARE(a.error, QNetworkReply::OperationCanceledError);
+        QCOMPARE(a.status, 302);
+        QCOMPARE(server.requestCount(), 1);
+    }
+
+    void redirectPolicies()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        FastNetworkAccessManager network;
+        // Followed on its own (the default policy); a 302 after a POST becomes a GET.
+        server.enqueue(Script::response(302, { { "Location", "/b" } }));
+        server.enqueue(text("b"));
+        QNetworkRequest follow(server.url());
+        Watch a(network.post(follow, QByteArray("x")));
+        WAIT_FINISHED(a);
+        QCOMPARE(a.body, QByteArray("b"));
+        QCOMPARE(server.requests().at(1).method, QByteArray("GET"));
+        // Manual: the 3xx is the answer.
+        server.enqueue(Script::response(301, { { "Location", "/c" } }, "see /c"));
+        QNetworkRequest manual(server.url());
+        manual.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+        Watch b(network.get(manual));
+        WAIT_FINISHED(b);
+        QCOMPARE(b.status, 301);
+        QCOMPARE(b.body, QByteArray("see /c"));
+        QCOMPARE(b.reply->attribute(QNetworkRequest::RedirectionTargetAttribute).toUrl(), QUrl(QStringLiteral("/c")));
+        // Too many.
+        server.setHandler([](const FakeHttpServer::Request&) { return Script::response(307, { { "Location", "/loop" } }); });
+        QNetworkRequest loop(server.url());
+        loop.setMaximumRedirectsAllowed(3);
+        Watch c(network.get(loop));
+        WAIT_FINISHED(c);
+        QCOMPARE(c.error, QNetworkReply::TooManyRedirectsError);
+        QCOMPARE(server.requestCount(), 2 + 1 + 4);
+    }
+
+    void sixteenConnectionsPerHost()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        int maxOpen = 0;
+        server.setHandler([&](const FakeHttpServer::Request&) {
+            maxOpen = std::max(maxOpen, server.openConnectionCount());
+            Script s;
+            s.delay(200).raw("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            return s;
+        });
+        FastNetworkAccessManager network;
+        std::vector<std::unique_ptr<Watch>> watches;
+        for (int i = 0; i < 20; ++i)
+            watches.push_back(std::make_unique<Watch>(network.get(request(server.url()))));
+        for (const auto& w : watches)
+            WAIT_FINISHED(*w);
+        for (const auto& w : watches)
+            QCOMPARE(w->body, QByteArray("ok"));
+        QCOMPARE(maxOpen, 16);
+        QCOMPARE(server.totalConnectionCount(), 16);
+    }
+
+    void readBufferSizeHoldsTheServerBack()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        server.enqueue(Script().head(200, { { "Content-Length", QByteArray::number(256LL << 20) } }).streamBody(256LL << 20));
+        FastNetworkAccessManager network;
+        QNetworkReply* reply = network.get(request(server.url()));
+        reply->setReadBufferSize(64 * 1024);
+        QTest::qWait(500); // nobody reads
+        QVERIFY2(server.streamBytesWritten() < (32LL << 20), qPrintable(QString::number(server.streamBytesWritten())));
+        QVERIFY(reply->bytesAvailable() <= 2 * 256 * 1024);
+        qint64 total = 0;
+        QElapsedTimer clock;
+        clock.start();
+        while (total < (8LL << 20) && clock.elapsed() < 10000) {
+            const QByteArray chunk = reply->read(64 * 1024);
+            total += chunk.size();
+            if (chunk.isEmpty())
+                QTest::qWait(1);
+        }
+        QVERIFY(total >= (8LL << 20));
+        reply->abort();
+        delete reply;
+    }
+
+    void proxiedRequestsGoToQt()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        server.enqueue(text("via proxy"));
+        FastNetworkAccessManager network;
+        network.setProxy(QNetworkProxy(QNetworkProxy::HttpProxy, QStringLiteral("127.0.0.1"), server.port()));
+        Watch a(network.get(request(QUrl(QStringLiteral("http://example.invalid/x")))));
+        WAIT_FINISHED(a);
+        QCOMPARE(network.fastRequestCount(), 0);
+        QCOMPARE(a.body, QByteArray("via proxy"));
+        QCOMPARE(server.lastRequest().path, QByteArray("http://example.invalid/x"));
+    }
+
+    void deletingTheManagerWithRepliesInFlight()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        server.enqueue(Script::never());
+        auto* network = new FastNetworkAccessManager;
+        QPointer<QNetworkReply> reply = network->get(request(server.url()));
+        QTRY_COMPARE(server.requestCount(), 1);
+        delete network;
+        QVERIFY(!reply);
+        QTRY_COMPARE(server.openConnectionCount(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestFastNetworkAccessManager)
+#include "TestFastNetworkAccessManager.moc"
