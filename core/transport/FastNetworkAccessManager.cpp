@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 namespace lanyard {
@@ -157,7 +158,7 @@ private:
     QString m_key;
     QNetworkRequest::RedirectPolicy m_policy = QNetworkRequest::NoLessSafeRedirectPolicy;
     int m_redirectsLeft = 50;
-    QSslConfiguration m_sslConfiguration;
+    std::optional<QSslConfiguration> m_sslConfiguration; // https only: see the constructor
     bool m_ignoreAllSslErrors = false;
     QList<QSslError> m_ignoredSslErrors;
 
@@ -210,7 +211,10 @@ FastHttpReply::FastHttpReply(FastNetworkAccessManager* manager, QNetworkAccessMa
     m_policy = policy.isValid() ? static_cast<QNetworkRequest::RedirectPolicy>(policy.toInt())
                                 : manager->redirectPolicy();
     m_redirectsLeft = request.maximumRedirectsAllowed();
-    m_sslConfiguration = request.sslConfiguration();
+    // Only for https: the first QSslConfiguration (even a default-constructed one) loads the TLS
+    // backend (libssl, the CA store), about 4 MiB that a plain http:// client does not need.
+    if (m_url.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0)
+        m_sslConfiguration = request.sslConfiguration();
 
     int timeoutMs = request.transferTimeout();
     if (timeoutMs == 0)
@@ -284,7 +288,7 @@ void FastHttpReply::attachSocket(QAbstractSocket* socket)
         const quint16 port = static_cast<quint16>(m_url.port(defaultPort(m_url.scheme().toLower())));
         if (m_url.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0) {
             auto* ssl = new QSslSocket(m_manager);
-            ssl->setSslConfiguration(m_sslConfiguration);
+            ssl->setSslConfiguration(m_sslConfiguration ? *m_sslConfiguration : m_request.sslConfiguration());
             socket = ssl;
         } else {
             socket = new QTcpSocket(m_manager);
@@ -1037,7 +1041,8 @@ void FastHttpReply::setSslConfigurationImplementation(const QSslConfiguration& c
 
 void FastHttpReply::sslConfigurationImplementation(QSslConfiguration& configuration) const
 {
-    configuration = m_sslConfiguration;
+    if (m_sslConfiguration)
+        configuration = *m_sslConfiguration;
 }
 
 } // namespace detail

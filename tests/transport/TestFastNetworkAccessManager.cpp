@@ -6,7 +6,14 @@
 #include <QNetworkProxy>
 #include <QNetworkReply>
 #include <QPointer>
+#include <QProcess>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslServer>
+#include <QSslSocket>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <memory>
@@ -427,6 +434,73 @@ private slots:
         QCOMPARE(network.fastRequestCount(), 0);
         QCOMPARE(a.body, QByteArray("via proxy"));
         QCOMPARE(server.lastRequest().path, QByteArray("http://example.invalid/x"));
+    }
+
+    // TLS with normal peer verification: a self-signed certificate fails the handshake unless the
+    // request's configuration trusts it; then connections are kept alive as over plain TCP.
+    void httpsVerifiesThePeer()
+    {
+        if (!QSslSocket::supportsSsl())
+            QSKIP("no TLS backend");
+        QTemporaryDir dir;
+        QProcess openssl;
+        openssl.start(QStringLiteral("openssl"),
+            { QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("rsa:2048"),
+                QStringLiteral("-nodes"), QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"),
+                QStringLiteral("/CN=127.0.0.1"), QStringLiteral("-addext"), QStringLiteral("subjectAltName=IP:127.0.0.1"),
+                QStringLiteral("-keyout"), dir.filePath(QStringLiteral("key.pem")), QStringLiteral("-out"),
+                dir.filePath(QStringLiteral("cert.pem")) });
+        if (!openssl.waitForFinished(30000) || openssl.exitCode() != 0)
+            QSKIP("openssl could not make a certificate");
+        QFile certFile(dir.filePath(QStringLiteral("cert.pem")));
+        QFile keyFile(dir.filePath(QStringLiteral("key.pem")));
+        QVERIFY(certFile.open(QIODevice::ReadOnly) && keyFile.open(QIODevice::ReadOnly));
+        const QSslCertificate cert(certFile.readAll(), QSsl::Pem);
+        const QSslKey key(keyFile.readAll(), QSsl::Rsa, QSsl::Pem);
+        QVERIFY(!cert.isNull() && !key.isNull());
+
+        QSslServer server;
+        QSslConfiguration serverConfig = QSslConfiguration::defaultConfiguration();
+        serverConfig.setLocalCertificate(cert);
+        serverConfig.setPrivateKey(key);
+        server.setSslConfiguration(serverConfig);
+        int connections = 0;
+        QObject::connect(&server, &QTcpServer::pendingConnectionAvailable, &server, [&] {
+            while (QTcpSocket* socket = server.nextPendingConnection()) {
+                ++connections;
+                auto buffer = std::make_shared<QByteArray>();
+                QObject::connect(socket, &QIODevice::readyRead, socket, [socket, buffer] {
+                    *buffer += socket->readAll();
+                    while (buffer->contains("\r\n\r\n")) {
+                        buffer->remove(0, buffer->indexOf("\r\n\r\n") + 4);
+                        socket->write("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecret");
+                    }
+                });
+            }
+        });
+        QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+        const QUrl url(QStringLiteral("https://127.0.0.1:%1/mcp").arg(server.serverPort()));
+
+        FastNetworkAccessManager network;
+        Watch refused(network.get(request(url)));
+        WAIT_FINISHED(refused);
+        QCOMPARE(refused.error, QNetworkReply::SslHandshakeFailedError);
+        QCOMPARE(refused.status, 0);
+
+        QNetworkRequest trusted = request(url);
+        QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+        config.setCaCertificates({ cert });
+        trusted.setSslConfiguration(config);
+        Watch a(network.get(trusted));
+        WAIT_FINISHED(a);
+        QCOMPARE(a.error, QNetworkReply::NoError);
+        QCOMPARE(a.body, QByteArray("secret"));
+        QVERIFY(a.reply->attribute(QNetworkRequest::ConnectionEncryptedAttribute).toBool());
+        Watch b(network.get(trusted));
+        WAIT_FINISHED(b);
+        QCOMPARE(b.body, QByteArray("secret"));
+        QCOMPARE(network.fastRequestCount(), 3);
+        QCOMPARE(connections, 1); // the server counts only handshakes that succeeded: a and b shared one
     }
 
     void deletingTheManagerWithRepliesInFlight()
