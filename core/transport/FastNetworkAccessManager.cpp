@@ -98,8 +98,8 @@ namespace detail {
 class FastHttpReply : public QNetworkReply
 {
 public:
-    FastHttpReply(FastNetworkAccessManager* manager, QNetworkAccessManager::Operation op, const QNetworkRequest& request,
-        QByteArray verb, QByteArray body);
+    FastHttpReply(FastNetworkAccessManager* manager, QNetworkAccessManager::Operation op,
+        const QNetworkRequest& request, QByteArray verb, QByteArray body);
     ~FastHttpReply() override;
 
     void start();
@@ -208,8 +208,8 @@ FastHttpReply::FastHttpReply(FastNetworkAccessManager* manager, QNetworkAccessMa
     open(QIODevice::ReadOnly);
 
     const QVariant policy = request.attribute(QNetworkRequest::RedirectPolicyAttribute);
-    m_policy = policy.isValid() ? static_cast<QNetworkRequest::RedirectPolicy>(policy.toInt())
-                                : manager->redirectPolicy();
+    m_policy
+        = policy.isValid() ? static_cast<QNetworkRequest::RedirectPolicy>(policy.toInt()) : manager->redirectPolicy();
     m_redirectsLeft = request.maximumRedirectsAllowed();
     // Only for https: the first QSslConfiguration (even a default-constructed one) loads the TLS
     // backend (libssl, the CA store), about 4 MiB that a plain http:// client does not need.
@@ -516,7 +516,8 @@ FastHttpReply::Parse FastHttpReply::parse(bool* newHead, bool* newBody)
                 return error ? Parse::Error : Parse::More;
             m_headerBytes += line.size() + 2;
             if (m_headerBytes > kMaxHeaderBytes || m_headers.size() > kMaxHeaderCount) {
-                fail(ProtocolFailure, QStringLiteral("The server sent headers of more than %1 bytes").arg(kMaxHeaderBytes));
+                fail(ProtocolFailure,
+                    QStringLiteral("The server sent headers of more than %1 bytes").arg(kMaxHeaderBytes));
                 return Parse::Error;
             }
             if (!line.isEmpty()) {
@@ -879,8 +880,8 @@ void FastHttpReply::handleRedirect()
         finishWith(ProtocolUnknownError, QNetworkReply::tr("Unsupported redirect"));
         return;
     }
-    const bool downgrade = m_url.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0
-        && scheme == QLatin1String("http");
+    const bool downgrade
+        = m_url.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0 && scheme == QLatin1String("http");
     if (m_policy == QNetworkRequest::NoLessSafeRedirectPolicy && downgrade) {
         insecure();
         return;
@@ -1131,8 +1132,8 @@ QNetworkReply* FastNetworkAccessManager::createRequest(
         break;
     }
     const bool usable = m_enabled && (http || (https && QSslSocket::supportsSsl())) && !verb.isEmpty()
-        && !url.host().isEmpty() && url.userInfo().isEmpty()
-        && (!outgoingData || !outgoingData->isSequential()) && goesDirect(url);
+        && !url.host().isEmpty() && url.userInfo().isEmpty() && (!outgoingData || !outgoingData->isSequential())
+        && !cache() && !request.attribute(QNetworkRequest::Http2DirectAttribute).toBool() && goesDirect(url);
     if (!usable)
         return QNetworkAccessManager::createRequest(op, request, outgoingData);
 
@@ -1196,7 +1197,8 @@ void FastNetworkAccessManager::releaseSocket(const QString& key, QAbstractSocket
     }
     if (!host.waiting.isEmpty()) {
         // Later, not inside the call of the reply that let go of the socket.
-        QMetaObject::invokeMethod(this, [this, key] { serveWaiting(key); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, key] { serveWaiting(key); }, Qt::QueuedConnection);
     }
 }
 

@@ -23,7 +23,8 @@ class FastHttpReply;
 // info in the URL, a body that is not a sequential device), createRequest() returns a reply of
 // its own instead: pooled keep-alive sockets (QTcpSocket, or QSslSocket with the request's SSL
 // configuration and normal peer verification), buffered reads, up to 16 connections per host.
-// Everything else (proxies, other schemes, uploads from a stream) goes to QNetworkAccessManager.
+// Everything else (proxies, other schemes, uploads from a stream, a manager with a cache, HTTP/2
+// with prior knowledge) goes to QNetworkAccessManager.
 //
 // The reply gives what the callers use of QNetworkReply: readyRead with the body as it arrives
 // (the read buffer size is honoured: the socket stops reading when it is full), metaDataChanged,

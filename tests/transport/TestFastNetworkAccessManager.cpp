@@ -365,7 +365,9 @@ private slots:
         QCOMPARE(b.body, QByteArray("see /c"));
         QCOMPARE(b.reply->attribute(QNetworkRequest::RedirectionTargetAttribute).toUrl(), QUrl(QStringLiteral("/c")));
         // Too many.
-        server.setHandler([](const FakeHttpServer::Request&) { return Script::response(307, { { "Location", "/loop" } }); });
+        server.setHandler([](const FakeHttpServer::Request&) {
+            return Script::response(307, { { "Location", "/loop" } });
+        });
         QNetworkRequest loop(server.url());
         loop.setMaximumRedirectsAllowed(3);
         Watch c(network.get(loop));
@@ -401,7 +403,8 @@ private slots:
     {
         FakeHttpServer server;
         QVERIFY(server.listen());
-        server.enqueue(Script().head(200, { { "Content-Length", QByteArray::number(256LL << 20) } }).streamBody(256LL << 20));
+        server.enqueue(
+            Script().head(200, { { "Content-Length", QByteArray::number(256LL << 20) } }).streamBody(256LL << 20));
         FastNetworkAccessManager network;
         QNetworkReply* reply = network.get(request(server.url()));
         reply->setReadBufferSize(64 * 1024);
@@ -447,8 +450,9 @@ private slots:
         openssl.start(QStringLiteral("openssl"),
             { QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("rsa:2048"),
                 QStringLiteral("-nodes"), QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"),
-                QStringLiteral("/CN=127.0.0.1"), QStringLiteral("-addext"), QStringLiteral("subjectAltName=IP:127.0.0.1"),
-                QStringLiteral("-keyout"), dir.filePath(QStringLiteral("key.pem")), QStringLiteral("-out"),
+                QStringLiteral("/CN=127.0.0.1"), QStringLiteral("-addext"),
+                QStringLiteral("subjectAltName=IP:127.0.0.1"), QStringLiteral("-keyout"),
+                dir.filePath(QStringLiteral("key.pem")), QStringLiteral("-out"),
                 dir.filePath(QStringLiteral("cert.pem")) });
         if (!openssl.waitForFinished(30000) || openssl.exitCode() != 0)
             QSKIP("openssl could not make a certificate");
