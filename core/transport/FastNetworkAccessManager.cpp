@@ -3,7 +3,9 @@
 
 #include "util/Logging.h"
 
+#include <QBuffer>
 #include <QDateTime>
+#include <QMetaMethod>
 #include <QNetworkCookie>
 #include <QNetworkCookieJar>
 #include <QNetworkProxy>
@@ -34,11 +36,16 @@ int defaultPort(const QString& scheme)
     return scheme == QLatin1String("https") ? 443 : 80;
 }
 
-QString poolKey(const QUrl& url)
+QString originKey(const QUrl& url)
 {
     const QString scheme = url.scheme().toLower();
     return scheme + QLatin1String("://") + url.host().toLower() + QLatin1Char(':')
         + QString::number(url.port(defaultPort(scheme)));
+}
+
+bool isHttps(const QUrl& url)
+{
+    return url.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0;
 }
 
 // The error QNetworkAccessManager reports for an HTTP status of 400 or more.
@@ -123,7 +130,8 @@ protected:
     void sslConfigurationImplementation(QSslConfiguration& configuration) const override;
 
 private:
-    enum class State { Waiting, Exchanging, RedirectPending, Done };
+    // HandedOff: a redirect went to QNetworkAccessManager (m_inner), whose reply this one relays.
+    enum class State { Waiting, Exchanging, RedirectPending, HandedOff, Done };
     enum class Phase { StatusLine, Headers, Body, Complete };
     enum class BodyMode { None, Length, Chunked, UntilClose };
     enum class ChunkPhase { Size, Data, DataEnd, Trailers };
@@ -140,6 +148,10 @@ private:
     void connectionEnded();
     void handleRedirect();
     void followRedirect();
+    void handOff();
+    void takeInnerMetaData();
+    void pullInner();
+    void innerFinished();
     void releaseSocket(bool reusable);
     void resetResponse();
     bool emitProgress(bool newHead, bool newBody); // false: the reply finished or died meanwhile
@@ -170,6 +182,7 @@ private:
     int m_quiet = 0; // > 0: socket signals are handled on the next event loop pass
     bool m_pumpQueued = false;
     QTimer* m_timer = nullptr;
+    QPointer<QNetworkReply> m_inner;
 
     // The answer being read.
     QByteArray m_in;
@@ -200,7 +213,7 @@ FastHttpReply::FastHttpReply(FastNetworkAccessManager* manager, QNetworkAccessMa
     , m_verb(std::move(verb))
     , m_body(std::move(body))
     , m_url(request.url())
-    , m_key(poolKey(request.url()))
+    , m_key(manager->poolKey(request, request.url()))
 {
     setOperation(op);
     setRequest(request);
@@ -213,7 +226,7 @@ FastHttpReply::FastHttpReply(FastNetworkAccessManager* manager, QNetworkAccessMa
     m_redirectsLeft = request.maximumRedirectsAllowed();
     // Only for https: the first QSslConfiguration (even a default-constructed one) loads the TLS
     // backend (libssl, the CA store), about 4 MiB that a plain http:// client does not need.
-    if (m_url.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0)
+    if (isHttps(m_url))
         m_sslConfiguration = request.sslConfiguration();
 
     int timeoutMs = request.transferTimeout();
@@ -232,6 +245,8 @@ FastHttpReply::FastHttpReply(FastNetworkAccessManager* manager, QNetworkAccessMa
     connect(this, &QNetworkReply::redirectAllowed, this, [this] {
         if (m_state == State::RedirectPending)
             followRedirect();
+        else if (m_state == State::HandedOff && m_inner)
+            emit m_inner->redirectAllowed();
     });
     if (request.attribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute, manager->autoDeleteReplies()).toBool())
         connect(this, &QNetworkReply::finished, this, &QObject::deleteLater);
@@ -240,6 +255,11 @@ FastHttpReply::FastHttpReply(FastNetworkAccessManager* manager, QNetworkAccessMa
 
 FastHttpReply::~FastHttpReply()
 {
+    if (m_inner) {
+        QObject::disconnect(m_inner, nullptr, this, nullptr);
+        m_inner->abort();
+        delete m_inner;
+    }
     if (m_socket) {
         QAbstractSocket* socket = std::exchange(m_socket, nullptr);
         QObject::disconnect(socket, nullptr, this, nullptr);
@@ -286,7 +306,7 @@ void FastHttpReply::attachSocket(QAbstractSocket* socket)
     if (!socket) {
         const QString host = m_url.host();
         const quint16 port = static_cast<quint16>(m_url.port(defaultPort(m_url.scheme().toLower())));
-        if (m_url.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0) {
+        if (isHttps(m_url)) {
             auto* ssl = new QSslSocket(m_manager);
             ssl->setSslConfiguration(m_sslConfiguration ? *m_sslConfiguration : m_request.sslConfiguration());
             socket = ssl;
@@ -886,7 +906,7 @@ void FastHttpReply::handleRedirect()
         insecure();
         return;
     }
-    if (m_policy == QNetworkRequest::SameOriginRedirectPolicy && poolKey(target) != m_key) {
+    if (m_policy == QNetworkRequest::SameOriginRedirectPolicy && originKey(target) != originKey(m_url)) {
         insecure();
         return;
     }
@@ -912,18 +932,103 @@ void FastHttpReply::followRedirect()
         m_request.setRawHeader("Content-Type", QByteArray());
         m_request.setRawHeader("Content-Length", QByteArray());
     }
-    const QString key = poolKey(target);
-    if (key != m_key)
+    if (originKey(target) != originKey(m_url))
         m_request.setRawHeader("Authorization", QByteArray()); // credentials stay with their origin
     m_url = target;
-    m_key = key;
     m_request.setUrl(target);
     setUrl(target);
     m_retried = false;
     resetResponse();
+    if (m_manager && !m_manager->servesDirectly(target)) {
+        handOff();
+        return;
+    }
+    if (m_manager)
+        m_key = m_manager->poolKey(m_request, target);
     ++m_quiet;
     start();
     --m_quiet;
+}
+
+void FastHttpReply::handOff()
+{
+    // QNetworkAccessManager follows the rest of the way (a proxy, say). It gets the redirects
+    // that are left and the same policy; its signals are relayed.
+    QNetworkRequest request = m_request;
+    request.setMaximumRedirectsAllowed(std::max(m_redirectsLeft, 0));
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, m_policy);
+    QBuffer* data = nullptr;
+    if (!m_body.isEmpty()) {
+        data = new QBuffer(this);
+        data->setData(m_body);
+        data->open(QIODevice::ReadOnly);
+    }
+    qCDebug(lcTransport) << "redirect target is not served directly; handing the request to Qt";
+    m_state = State::HandedOff;
+    if (m_timer)
+        m_timer->stop(); // the request's transfer timeout goes with it
+    m_inner = m_manager->createQtRequest(operation(), request, data);
+    QNetworkReply* inner = m_inner;
+    inner->setReadBufferSize(readBufferSize());
+    connect(inner, &QNetworkReply::metaDataChanged, this, [this] {
+        takeInnerMetaData();
+        emit metaDataChanged();
+    });
+    connect(inner, &QIODevice::readyRead, this, &FastHttpReply::pullInner);
+    connect(inner, &QNetworkReply::redirected, this, [this](const QUrl& url) {
+        takeInnerMetaData();
+        setUrl(url);
+        emit redirected(url);
+    });
+    connect(inner, &QNetworkReply::sslErrors, this, &QNetworkReply::sslErrors);
+    connect(inner, &QNetworkReply::encrypted, this, &QNetworkReply::encrypted);
+    connect(inner, &QNetworkReply::downloadProgress, this, &QNetworkReply::downloadProgress);
+    connect(inner, &QNetworkReply::finished, this, &FastHttpReply::innerFinished);
+}
+
+void FastHttpReply::pullInner()
+{
+    if (!m_inner || isPaused() || m_inner->bytesAvailable() <= 0)
+        return;
+    m_out.append(m_inner->readAll());
+    emit readyRead();
+}
+
+void FastHttpReply::takeInnerMetaData()
+{
+    for (const QByteArray& name : std::as_const(m_setHeaderNames))
+        setRawHeader(name, QByteArray());
+    m_setHeaderNames.clear();
+    for (const auto& header : m_inner->rawHeaderPairs()) {
+        setRawHeader(header.first, header.second);
+        m_setHeaderNames.append(header.first);
+    }
+    for (const QNetworkRequest::Attribute attribute : { QNetworkRequest::HttpStatusCodeAttribute,
+             QNetworkRequest::HttpReasonPhraseAttribute, QNetworkRequest::RedirectionTargetAttribute,
+             QNetworkRequest::ConnectionEncryptedAttribute, QNetworkRequest::Http2WasUsedAttribute })
+        setAttribute(attribute, m_inner->attribute(attribute));
+}
+
+void FastHttpReply::innerFinished()
+{
+    QNetworkReply* inner = m_inner;
+    if (!inner || m_state != State::HandedOff)
+        return;
+    takeInnerMetaData();
+    setUrl(inner->url());
+    m_out.append(inner->readAll());
+    const NetworkError code = inner->error();
+    const QString message = inner->errorString();
+    QObject::disconnect(inner, nullptr, this, nullptr);
+    m_inner = nullptr;
+    inner->deleteLater();
+    QPointer<FastHttpReply> self(this);
+    if (available() > 0) {
+        emit readyRead();
+        if (!self || isFinished())
+            return;
+    }
+    finishWith(code, code == NoError ? QString() : message);
 }
 
 void FastHttpReply::resetResponse()
@@ -944,6 +1049,8 @@ void FastHttpReply::releaseSocket(bool reusable)
     if (!socket)
         return;
     QObject::disconnect(socket, nullptr, this, nullptr);
+    if (m_ignoreAllSslErrors || !m_ignoredSslErrors.isEmpty())
+        reusable = false; // a connection this reply accepted despite SSL errors is not lent to others
     if (!reusable)
         socket->abort();
     if (m_manager)
@@ -965,6 +1072,12 @@ void FastHttpReply::finishWith(NetworkError code, const QString& message)
     if (m_state == State::Waiting && m_manager)
         m_manager->leaveQueue(this);
     releaseSocket(false);
+    if (QNetworkReply* inner = m_inner) {
+        m_inner = nullptr;
+        QObject::disconnect(inner, nullptr, this, nullptr);
+        inner->abort();
+        inner->deleteLater();
+    }
     m_state = State::Done;
     if (m_timer)
         m_timer->stop();
@@ -1011,6 +1124,8 @@ qint64 FastHttpReply::readData(char* data, qint64 maxSize)
     }
     if (wasPaused && !isPaused() && m_state == State::Exchanging)
         queuePump(); // the socket may hold more that we left there
+    if (wasPaused && !isPaused() && m_state == State::HandedOff && m_inner && m_inner->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, &FastHttpReply::pullInner, Qt::QueuedConnection);
     return count;
 }
 
@@ -1019,6 +1134,8 @@ void FastHttpReply::setReadBufferSize(qint64 size)
     QNetworkReply::setReadBufferSize(size);
     if (m_socket)
         m_socket->setReadBufferSize(size);
+    if (m_inner)
+        m_inner->setReadBufferSize(size);
 }
 
 void FastHttpReply::ignoreSslErrors()
@@ -1026,6 +1143,8 @@ void FastHttpReply::ignoreSslErrors()
     m_ignoreAllSslErrors = true;
     if (auto* ssl = qobject_cast<QSslSocket*>(m_socket))
         ssl->ignoreSslErrors();
+    if (m_inner)
+        m_inner->ignoreSslErrors();
 }
 
 void FastHttpReply::ignoreSslErrorsImplementation(const QList<QSslError>& errors)
@@ -1033,6 +1152,8 @@ void FastHttpReply::ignoreSslErrorsImplementation(const QList<QSslError>& errors
     m_ignoredSslErrors = errors;
     if (auto* ssl = qobject_cast<QSslSocket*>(m_socket))
         ssl->ignoreSslErrors(errors);
+    if (m_inner)
+        m_inner->ignoreSslErrors(errors);
 }
 
 void FastHttpReply::setSslConfigurationImplementation(const QSslConfiguration& configuration)
@@ -1101,13 +1222,37 @@ bool FastNetworkAccessManager::goesDirect(const QUrl& url)
     return proxies.isEmpty() || proxies.first().type() == QNetworkProxy::NoProxy;
 }
 
+bool FastNetworkAccessManager::servesDirectly(const QUrl& url)
+{
+    static const QMetaMethod authentication = QMetaMethod::fromSignal(&QNetworkAccessManager::authenticationRequired);
+    const QString scheme = url.scheme().toLower();
+    const bool http = scheme == QLatin1String("http");
+    const bool https = scheme == QLatin1String("https");
+    return m_enabled && (http || (https && QSslSocket::supportsSsl())) && !url.host().isEmpty()
+        && url.userInfo().isEmpty() && !isSignalConnected(authentication) && goesDirect(url);
+}
+
+QString FastNetworkAccessManager::poolKey(const QNetworkRequest& request, const QUrl& url)
+{
+    QString key = originKey(url);
+    if (isHttps(url)) {
+        // Connections made with one TLS configuration (trusted CAs, client certificate, protocol)
+        // are not lent to a request with another.
+        const QSslConfiguration config = request.sslConfiguration();
+        qsizetype profile = m_tlsProfiles.indexOf(config);
+        if (profile < 0) {
+            profile = m_tlsProfiles.size();
+            m_tlsProfiles.append(config);
+        }
+        key += QLatin1Char('#') + QString::number(profile);
+    }
+    return key;
+}
+
 QNetworkReply* FastNetworkAccessManager::createRequest(
     Operation op, const QNetworkRequest& request, QIODevice* outgoingData)
 {
     const QUrl url = request.url();
-    const QString scheme = url.scheme().toLower();
-    const bool http = scheme == QLatin1String("http");
-    const bool https = scheme == QLatin1String("https");
     QByteArray verb;
     switch (op) {
     case GetOperation:
@@ -1131,9 +1276,8 @@ QNetworkReply* FastNetworkAccessManager::createRequest(
     default:
         break;
     }
-    const bool usable = m_enabled && (http || (https && QSslSocket::supportsSsl())) && !verb.isEmpty()
-        && !url.host().isEmpty() && url.userInfo().isEmpty() && (!outgoingData || !outgoingData->isSequential())
-        && !cache() && !request.attribute(QNetworkRequest::Http2DirectAttribute).toBool() && goesDirect(url);
+    const bool usable = m_enabled && !verb.isEmpty() && (!outgoingData || !outgoingData->isSequential()) && !cache()
+        && !request.attribute(QNetworkRequest::Http2DirectAttribute).toBool() && servesDirectly(url);
     if (!usable)
         return QNetworkAccessManager::createRequest(op, request, outgoingData);
 

@@ -3,6 +3,7 @@
 
 #include "FakeHttpServer.h"
 
+#include <QAuthenticator>
 #include <QNetworkProxy>
 #include <QNetworkReply>
 #include <QPointer>
@@ -69,6 +70,25 @@ Script text(const QByteArray& body, int status = 200)
 {
     return Script::response(status, { { "Content-Type", "text/plain" } }, body);
 }
+
+// Sends example.invalid through an HTTP proxy on 127.0.0.1, everything else directly.
+class SplitProxyFactory : public QNetworkProxyFactory
+{
+public:
+    explicit SplitProxyFactory(quint16 proxyPort)
+        : m_port(proxyPort)
+    {
+    }
+    QList<QNetworkProxy> queryProxy(const QNetworkProxyQuery& query) override
+    {
+        if (query.peerHostName() == QLatin1String("example.invalid"))
+            return { QNetworkProxy(QNetworkProxy::HttpProxy, QStringLiteral("127.0.0.1"), m_port) };
+        return { QNetworkProxy(QNetworkProxy::NoProxy) };
+    }
+
+private:
+    quint16 m_port;
+};
 
 } // namespace
 
@@ -439,6 +459,105 @@ private slots:
         QCOMPARE(server.lastRequest().path, QByteArray("http://example.invalid/x"));
     }
 
+    // The redirect leads to a host that needs a proxy: Qt's manager takes over from there (the
+    // fast path would have connected directly), and the reply relays its answer.
+    void redirectToAProxiedHostIsHandedToQt()
+    {
+        FakeHttpServer server;
+        FakeHttpServer proxy;
+        QVERIFY(server.listen());
+        QVERIFY(proxy.listen());
+        server.enqueue(Script::response(307, { { "Location", "http://example.invalid/y" } }, "moved"));
+        proxy.enqueue(Script::response(201, { { "Content-Type", "text/plain" }, { "X-Hop", "proxied" } }, "via proxy"));
+        FastNetworkAccessManager network;
+        network.setProxyFactory(new SplitProxyFactory(proxy.port()));
+        QNetworkRequest follow(server.url());
+        follow.setRawHeader("Authorization", "Bearer only-for-the-first-origin");
+        follow.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("text/plain"));
+        int metaData = 0;
+        QNetworkReply* reply = network.post(follow, QByteArray("payload"));
+        QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [&] { ++metaData; });
+        Watch a(reply);
+        WAIT_FINISHED(a);
+        QCOMPARE(a.error, QNetworkReply::NoError);
+        QCOMPARE(a.status, 201);
+        QCOMPARE(a.body, QByteArray("via proxy"));
+        QCOMPARE(a.finished, 1);
+        QVERIFY(metaData >= 1);
+        QCOMPARE(reply->rawHeader("X-Hop"), QByteArray("proxied"));
+        QCOMPARE(reply->url(), QUrl(QStringLiteral("http://example.invalid/y")));
+        QCOMPARE(network.fastRequestCount(), 1);
+        QCOMPARE(server.requestCount(), 1);
+        QCOMPARE(proxy.lastRequest().path, QByteArray("http://example.invalid/y"));
+        QCOMPARE(proxy.lastRequest().method, QByteArray("POST")); // 307 keeps the method and body
+        QCOMPARE(proxy.lastRequest().body, QByteArray("payload"));
+        QVERIFY(!proxy.lastRequest().hasHeader("Authorization"));
+    }
+
+    // With UserVerifiedRedirectPolicy every hop after the hand-off is still the caller's to allow,
+    // and an error status of the last hop is reported as such.
+    void handedOffRedirectsStayUserVerified()
+    {
+        FakeHttpServer server;
+        FakeHttpServer proxy;
+        QVERIFY(server.listen());
+        QVERIFY(proxy.listen());
+        server.enqueue(Script::response(302, { { "Location", "http://example.invalid/a" } }));
+        proxy.enqueue(Script::response(302, { { "Location", "http://example.invalid/b" } }));
+        proxy.enqueue(text("gone", 410));
+        FastNetworkAccessManager network;
+        network.setProxyFactory(new SplitProxyFactory(proxy.port()));
+        QNetworkReply* reply = network.get(request(server.url()));
+        QList<QUrl> targets;
+        QObject::connect(reply, &QNetworkReply::redirected, reply, [&](const QUrl& url) {
+            targets.append(url);
+            emit reply->redirectAllowed();
+        });
+        Watch a(reply);
+        WAIT_FINISHED(a);
+        QCOMPARE(targets,
+            QList<QUrl>({ QUrl(QStringLiteral("http://example.invalid/a")),
+                QUrl(QStringLiteral("http://example.invalid/b")) }));
+        QCOMPARE(a.status, 410);
+        QCOMPARE(a.error, QNetworkReply::ContentGoneError);
+        QCOMPARE(a.errors, 1);
+        QCOMPARE(a.body, QByteArray("gone"));
+        QCOMPARE(proxy.requestCount(), 2);
+
+        // Aborting while Qt has the request: one finished, OperationCanceledError.
+        server.enqueue(Script::response(302, { { "Location", "http://example.invalid/slow" } }));
+        proxy.enqueue(Script::never());
+        QNetworkRequest plain(server.url());
+        Watch b(network.get(plain));
+        QTRY_COMPARE(proxy.requestCount(), 3);
+        b.reply->abort();
+        WAIT_FINISHED(b);
+        QCOMPARE(b.finished, 1);
+        QCOMPARE(b.error, QNetworkReply::OperationCanceledError);
+    }
+
+    // Somebody answers authentication challenges with a slot: Qt's manager serves the request.
+    void authenticationSlotSendsRequestsToQt()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        server.enqueue(Script::response(401, { { "WWW-Authenticate", "Basic realm=\"lab\"" } }, "who?"));
+        server.enqueue(text("hello"));
+        FastNetworkAccessManager network;
+        int asked = 0;
+        QObject::connect(&network, &QNetworkAccessManager::authenticationRequired, &network,
+            [&](QNetworkReply*, QAuthenticator* authenticator) {
+                ++asked;
+                authenticator->setUser(QStringLiteral("ada"));
+                authenticator->setPassword(QStringLiteral("pw"));
+            });
+        Watch a(network.get(request(server.url())));
+        WAIT_FINISHED(a);
+        QCOMPARE(network.fastRequestCount(), 0);
+        QCOMPARE(asked, 1);
+        QCOMPARE(a.body, QByteArray("hello"));
+    }
+
     // TLS with normal peer verification: a self-signed certificate fails the handshake unless the
     // request's configuration trusts it; then connections are kept alive as over plain TCP.
     void httpsVerifiesThePeer()
@@ -505,6 +624,23 @@ private slots:
         QCOMPARE(b.body, QByteArray("secret"));
         QCOMPARE(network.fastRequestCount(), 3);
         QCOMPARE(connections, 1); // the server counts only handshakes that succeeded: a and b shared one
+        QCOMPARE(network.idleConnectionCount(), 1);
+
+        // The trusting connection is not lent to a request with another TLS configuration.
+        Watch again(network.get(request(url)));
+        WAIT_FINISHED(again);
+        QCOMPARE(again.error, QNetworkReply::SslHandshakeFailedError);
+
+        // A connection on which the caller ignored the errors is not kept for anybody.
+        QNetworkReply* lenient = network.get(request(url));
+        QObject::connect(lenient, &QNetworkReply::sslErrors, lenient, [lenient] { lenient->ignoreSslErrors(); });
+        Watch c(lenient);
+        WAIT_FINISHED(c);
+        QCOMPARE(c.body, QByteArray("secret"));
+        QCOMPARE(connections, 2);
+        Watch strict(network.get(request(url)));
+        WAIT_FINISHED(strict);
+        QCOMPARE(strict.error, QNetworkReply::SslHandshakeFailedError);
     }
 
     void deletingTheManagerWithRepliesInFlight()
