@@ -114,6 +114,8 @@ void HttpClient::getFirst(const QList<QUrl>& urls, const HttpHeaders& headers, Q
         }
         if (self)
             self->getFirst(urls, headers, context, accept, done, index + 1);
+        else
+            done(false); // the client is gone: the caller still gets its answer
     });
 }
 

@@ -169,8 +169,12 @@ void TestLabApp::hrCopies()
     options.identity = true;
     options.benchTools = 1;
     options.hrCopies = 2;
+    options.latencyMs = 1; // also for the identity provider and the token service
     QString error;
     QVERIFY2(lab.start(options, &error), qPrintable(error));
+    QCOMPARE(lab.identity()->idpServer()->faults().latencyMs, 1);
+    QCOMPARE(lab.identity()->tokenServiceServer()->faults().latencyMs, 1);
+    QCOMPARE(lab.http(QStringLiteral("hr-3"))->faults().latencyMs, 1);
     QStringList names;
     QSet<int> ports;
     for (const LabEndpoint& e : lab.endpoints()) {
