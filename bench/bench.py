@@ -1006,7 +1006,7 @@ def desktop(args, url, work, log):
             display.close()
     runs.setdefault("lanyard", [])
     rows = [row(title, "start: first paint / serving", runs, wall, fmt_ms, [], [Target("<=", 0.3, "inspector")]),
-            row(title, f"idle RSS ({args.idle:g} s after start)", runs, rss, fmt_mib, [],
+            row(title, f"idle RSS ({args.idle:g} s after first paint / serving)", runs, rss, fmt_mib, [],
                 [Target("<=", 0.5, "inspector")]),
             row(title, "peak RSS so far (VmHWM)", runs, lambda r: r.extra["hwm"], fmt_mib, [], [])]
     note = "; ".join(([f"the desktop app ran on {display.kind}"] if display else []) + missing)
@@ -1156,8 +1156,9 @@ def main():
                    help="the desktop app for scenario 'desktop' (default: app/gui/lanyard in the build tree of --cli)")
     p.add_argument("--idle", type=float, default=3.0, help="seconds the desktop app and the Inspector web UI idle "
                    "before their memory is read")
-    p.add_argument("--signin-bench", default=os.path.join(ROOT, "build", "bench", "lanyard-bench-signin"),
-                   help="scenario 'signin': the sign-in benchmark (built with the project; skipped when missing)")
+    p.add_argument("--signin-bench", default="",
+                   help="scenario 'signin': the sign-in benchmark (default: bench/lanyard-bench-signin in the build "
+                   "tree of --cli; skipped when missing)")
     p.add_argument("--lab", default="", help="lanyard-lab for scenario 'signin' (default: lab/app/lanyard-lab in the "
                    "build tree of --cli)")
     p.add_argument("--signin-latency", type=int, default=20,
@@ -1175,6 +1176,9 @@ def main():
     if not args.gui_app:
         # ROOT/build/app/cli/lanyard-cli -> ROOT/build/app/gui/lanyard
         args.gui_app = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(args.cli))), "gui", "lanyard")
+    build_tree = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(args.cli))))
+    if not args.signin_bench:
+        args.signin_bench = os.path.join(build_tree, "bench", "lanyard-bench-signin")
     if not args.lab:
         # ROOT/build/app/cli/lanyard-cli -> ROOT/build/lab/app/lanyard-lab
         args.lab = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(args.cli)))),

@@ -85,6 +85,12 @@ int main(int argc, char** argv)
     }
     if (manager.count() == 0)
         return usage("the config has no servers");
+    for (const ServerSession* s : manager.sessions()) {
+        if (!s->config().enabled)
+            return usage(qPrintable(QStringLiteral("server \"%1\" is disabled: connectAll() skips it, so it would "
+                                                   "never connect; enable it or leave it out")
+                                        .arg(s->name())));
+    }
 
     const bool trace = qEnvironmentVariableIsSet("LANYARD_BENCH_TRACE"); // the timeline on stderr
     int signIns = 0;
