@@ -353,21 +353,11 @@ void MainWindow::createMenus()
     connect(m_manager, &SessionManager::sessionAdded, this, trackAll);
 }
 
-namespace {
-// Strategies that carry the signed-in account's identity to the server.
-bool carriesAccount(const ServerConfig& server)
-{
-    const QString& type = server.auth.type;
-    return type == QLatin1String("entra") || type == QLatin1String("token-exchange")
-        || type == QLatin1String("cross-app-access");
-}
-} // namespace
-
 void MainWindow::followAccount(const QString& username)
 {
     allowBrowserSignIn();
     for (ServerSession* s : m_manager->sessions()) {
-        if (!s->config().enabled || !carriesAccount(s->config()))
+        if (!s->config().enabled || !ServerListModel::carriesAccount(s->config()))
             continue;
         const bool waitedForSignIn
             = s->state() == ServerSession::State::Error && s->lastError().kind == Error::Kind::Auth;

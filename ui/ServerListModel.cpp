@@ -57,12 +57,17 @@ bool ServerListModel::waitsForSignIn(const ServerSession* s)
     if (!s || s->state() != ServerSession::State::Error || s->connectionLost()
         || s->lastError().kind != Error::Kind::Auth)
         return false;
-    const QString& type = s->config().auth.type;
-    if (type != QLatin1String("entra") && type != QLatin1String("token-exchange")
-        && type != QLatin1String("cross-app-access"))
+    if (!carriesAccount(s->config()))
         return false;
     const auth::IdentityManager* identity = auth::identity();
     return identity && identity->isConfigured() && !identity->isSignedIn();
+}
+
+bool ServerListModel::carriesAccount(const ServerConfig& server)
+{
+    const QString& type = server.auth.type;
+    return type == QLatin1String("entra") || type == QLatin1String("token-exchange")
+        || type == QLatin1String("cross-app-access");
 }
 
 ServerListModel::ServerListModel(SessionManager* manager, QObject* parent)

@@ -7,6 +7,7 @@
 
 namespace lanyard {
 
+struct ServerConfig;
 class ServerSession;
 class SessionManager;
 
@@ -33,6 +34,9 @@ public:
     // The server carries the account (entra, token-exchange, cross-app-access) and could not connect
     // only because nobody is signed in: signing in connects it (MainWindow::followAccount).
     static bool waitsForSignIn(const ServerSession* session);
+    // The strategy carries the signed-in account's identity to the server (entra, token-exchange,
+    // cross-app-access): such a server waits for the sign-in and follows an account switch.
+    static bool carriesAccount(const ServerConfig& server);
 
 private:
     QPointer<SessionManager> m_manager;
