@@ -137,6 +137,11 @@ def tail(path, n=600):
         return ""
 
 
+def masked(text):
+    """The Inspector web UI prints its API token in the URL it serves: never pass it on."""
+    return re.sub(r"(MCP_INSPECTOR_API_TOKEN=)[^\s&]+", r"\1…", text)
+
+
 def inspector_error(path):
     """The message of the Inspector CLI's error object ({"error": {"code", "message"}}, last line of
     stderr), or None when it did not print one (a crash, not an answer)."""
@@ -736,9 +741,9 @@ class Desktop:
                     wall = time.perf_counter() - started
                     break
                 if proc.poll() is not None:
-                    raise BenchError(f"the Inspector web UI exited with {proc.returncode}: {tail(err)} {tail(out)}")
+                    raise BenchError(f"the Inspector web UI exited with {proc.returncode}: {masked(tail(err))} {masked(tail(out))}")
                 if time.monotonic() > deadline:
-                    raise BenchError(f"the Inspector web UI did not serve http://127.0.0.1:{port}/ within 60 s: {tail(out)}")
+                    raise BenchError(f"the Inspector web UI did not serve http://127.0.0.1:{port}/ within 60 s: {masked(tail(out))}")
                 time.sleep(0.01)
             if b"<html" not in body.lower():
                 raise BenchError(f"the Inspector web UI answered GET / with something else: {body[:200]!r}")
