@@ -48,7 +48,8 @@ fi
 # only in a checkout of the Inspector itself (under node_modules it exits at once), so it makes no
 # difference that npm 11 skips it ("not yet covered by allowScripts"). Without the Inspector bench.py
 # leaves it out and says so.
-if [ ! -f "$root/bench/node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js" ]; then
+case " $* " in *" --no-inspector "*) inspector=no ;; *) inspector=yes ;; esac
+if [ "$inspector" = yes ] && [ ! -f "$root/bench/node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js" ]; then
     echo "bench: installing the MCP Inspector (bench/package.json)" >&2
     (cd "$root/bench" && npm ci --no-audit --no-fund) \
         || echo "bench: could not install it; the Inspector is left out" >&2

@@ -194,7 +194,14 @@ MainWindow::MainWindow(SessionManager* manager, QWidget* parent)
         else
             connectCurrent();
     });
-    connect(m_banner, &MessageBar::actionTriggered, this, &MainWindow::reconnectCurrent);
+    connect(m_banner, &MessageBar::actionTriggered, this, [this] {
+        if (ServerListModel::waitsForSignIn(m_current)) {
+            allowBrowserSignIn();
+            m_account->signIn(); // followAccount() reconnects the servers that waited
+        } else {
+            reconnectCurrent();
+        }
+    });
     connect(m_tools, &ToolsPage::resourceLinkActivated, this, [this](const QString& uri) {
         showPage(Page::Resources);
         m_resources->openUri(uri);
@@ -346,21 +353,11 @@ void MainWindow::createMenus()
     connect(m_manager, &SessionManager::sessionAdded, this, trackAll);
 }
 
-namespace {
-// Strategies that carry the signed-in account's identity to the server.
-bool carriesAccount(const ServerConfig& server)
-{
-    const QString& type = server.auth.type;
-    return type == QLatin1String("entra") || type == QLatin1String("token-exchange")
-        || type == QLatin1String("cross-app-access");
-}
-} // namespace
-
 void MainWindow::followAccount(const QString& username)
 {
     allowBrowserSignIn();
     for (ServerSession* s : m_manager->sessions()) {
-        if (!s->config().enabled || !carriesAccount(s->config()))
+        if (!s->config().enabled || !ServerListModel::carriesAccount(s->config()))
             continue;
         const bool waitedForSignIn
             = s->state() == ServerSession::State::Error && s->lastError().kind == Error::Kind::Auth;
@@ -425,6 +422,7 @@ void MainWindow::onCurrentServerChanged()
         m_currentConnections << connect(session, &ServerSession::stateChanged, this, refreshUi);
         m_currentConnections << connect(session, &ServerSession::connectionLostChanged, this, refreshUi);
         m_currentConnections << connect(session, &ServerSession::errorOccurred, this, [this](const Error& e) {
+            updateHeader(); // the error can come after the state (e.g. "waiting for sign-in")
             updateBanner();
             // Connection failures go to the banner; everything else to the message bar.
             if (m_current && m_current->state() != ServerSession::State::Error)
@@ -487,6 +485,11 @@ void MainWindow::updateHeader()
         color = ui::successColor();
         break;
     case ServerSession::State::Error:
+        if (ServerListModel::waitsForSignIn(m_current)) {
+            state = tr("Waiting for sign-in");
+            color = ui::warningColor();
+            break;
+        }
         state = m_current->connectionLost() ? tr("Unreachable") : tr("Failed");
         color = ui::errorColor();
         break;
@@ -511,7 +514,12 @@ void MainWindow::updateBanner()
         return;
     }
     const QString message = m_current->lastError().message;
-    if (m_current->connectionLost()) {
+    if (ServerListModel::waitsForSignIn(m_current)) {
+        m_banner->showMessage(
+            tr("%1 gets your identity: sign in to connect. It connects on its own once you are signed in.")
+                .arg(m_current->name()),
+            MessageBar::Type::Warning, tr("Sign in"), false);
+    } else if (m_current->connectionLost()) {
         m_banner->showMessage(tr("Lost the connection to %1. %2").arg(m_current->name(), message),
             MessageBar::Type::Error, tr("Reconnect"), false);
     } else {

@@ -3,6 +3,8 @@
 
 #include "Badge.h"
 #include "Icons.h"
+#include "auth/Identity.h"
+#include "auth/Install.h"
 #include "session/SessionManager.h"
 
 #include <QApplication>
@@ -12,8 +14,10 @@ namespace lanyard {
 
 namespace {
 
-QString stateText(ServerSession::State state, bool lost)
+QString stateText(ServerSession::State state, bool lost, bool waitsForSignIn = false)
 {
+    if (waitsForSignIn)
+        return QObject::tr("waiting for sign-in");
     switch (state) {
     case ServerSession::State::Disconnected:
         return QObject::tr("disconnected");
@@ -27,8 +31,10 @@ QString stateText(ServerSession::State state, bool lost)
     return QString();
 }
 
-QColor stateColor(ServerSession::State state)
+QColor stateColor(ServerSession::State state, bool waitsForSignIn)
 {
+    if (waitsForSignIn)
+        return ui::warningColor();
     switch (state) {
     case ServerSession::State::Connected:
         return ui::successColor();
@@ -45,6 +51,24 @@ QColor stateColor(ServerSession::State state)
 }
 
 } // namespace
+
+bool ServerListModel::waitsForSignIn(const ServerSession* s)
+{
+    if (!s || s->state() != ServerSession::State::Error || s->connectionLost()
+        || s->lastError().kind != Error::Kind::Auth)
+        return false;
+    if (!carriesAccount(s->config()))
+        return false;
+    const auth::IdentityManager* identity = auth::identity();
+    return identity && identity->isConfigured() && !identity->isSignedIn();
+}
+
+bool ServerListModel::carriesAccount(const ServerConfig& server)
+{
+    const QString& type = server.auth.type;
+    return type == QLatin1String("entra") || type == QLatin1String("token-exchange")
+        || type == QLatin1String("cross-app-access");
+}
 
 ServerListModel::ServerListModel(SessionManager* manager, QObject* parent)
     : QAbstractListModel(parent)
@@ -90,16 +114,20 @@ QVariant ServerListModel::data(const QModelIndex& index, int role) const
         return s->lastError().message;
     case LostRole:
         return s->connectionLost();
+    case WaitsForSignInRole:
+        return waitsForSignIn(s);
     case ExpiryRole:
         return QString();
     case Qt::ToolTipRole: {
-        QString tip = QStringLiteral("%1 — %2").arg(s->name(), stateText(s->state(), s->connectionLost()));
+        QString tip = QStringLiteral("%1 — %2").arg(
+            s->name(), stateText(s->state(), s->connectionLost(), waitsForSignIn(s)));
         if (s->lastError().isError())
             tip += QStringLiteral("\n") + s->lastError().message;
         return tip;
     }
     case Qt::AccessibleTextRole:
-        return tr("%1, %2, sign-in: %3").arg(s->name(), stateText(s->state(), s->connectionLost()), s->authStrategy());
+        return tr("%1, %2, sign-in: %3")
+            .arg(s->name(), stateText(s->state(), s->connectionLost(), waitsForSignIn(s)), s->authStrategy());
     default:
         return QVariant();
     }
@@ -127,6 +155,7 @@ void ServerItemDelegate::paint(QPainter* painter, const QStyleOptionViewItem& op
     dim.setAlphaF(0.65f);
     const auto state = ServerSession::State(index.data(ServerListModel::StateRole).toInt());
     const bool lost = index.data(ServerListModel::LostRole).toBool();
+    const bool waiting = index.data(ServerListModel::WaitsForSignInRole).toBool();
     const QString name = index.data(ServerListModel::NameRole).toString();
     const QString auth = index.data(ServerListModel::AuthRole).toString();
     const QString error = index.data(ServerListModel::ErrorRole).toString();
@@ -147,7 +176,7 @@ void ServerItemDelegate::paint(QPainter* painter, const QStyleOptionViewItem& op
     const int dot = 10;
     const QRect dotRect(r.left(), r.top() + (fm.height() - dot) / 2, dot, dot);
     painter->setPen(Qt::NoPen);
-    painter->setBrush(stateColor(state));
+    painter->setBrush(stateColor(state, waiting));
     painter->drawEllipse(dotRect);
     const int x = dotRect.right() + 8;
 
@@ -168,12 +197,12 @@ void ServerItemDelegate::paint(QPainter* painter, const QStyleOptionViewItem& op
         bfm.elidedText(name, Qt::ElideRight, nameWidth));
 
     painter->setFont(option.font);
-    QString second = stateText(state, lost);
-    if (state == ServerSession::State::Error && !error.isEmpty())
+    QString second = stateText(state, lost, waiting);
+    if (state == ServerSession::State::Error && !error.isEmpty() && !waiting)
         second += QStringLiteral(" · ") + error;
     else if (!endpoint.isEmpty())
         second += QStringLiteral(" · ") + endpoint;
-    painter->setPen(state == ServerSession::State::Error && !selected ? ui::errorColor() : dim);
+    painter->setPen(state == ServerSession::State::Error && !selected ? stateColor(state, waiting) : dim);
     const QRect line2(x, r.top() + fm.height() + 3, r.right() - x, fm.height());
     painter->drawText(line2, Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(second, Qt::ElideRight, line2.width()));
     painter->restore();

@@ -7,6 +7,8 @@
 
 namespace lanyard {
 
+struct ServerConfig;
+class ServerSession;
 class SessionManager;
 
 // The configured servers (one row per ServerSession) for the sidebar.
@@ -22,11 +24,19 @@ public:
         ErrorRole, // last error message
         LostRole, // bool: the connection was lost
         ExpiryRole, // token expiry text; empty until identity provides one
+        WaitsForSignInRole, // bool: see waitsForSignIn()
     };
 
     explicit ServerListModel(SessionManager* manager, QObject* parent = nullptr);
     int rowCount(const QModelIndex& parent = QModelIndex()) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+
+    // The server carries the account (entra, token-exchange, cross-app-access) and could not connect
+    // only because nobody is signed in: signing in connects it (MainWindow::followAccount).
+    static bool waitsForSignIn(const ServerSession* session);
+    // The strategy carries the signed-in account's identity to the server (entra, token-exchange,
+    // cross-app-access): such a server waits for the sign-in and follows an account switch.
+    static bool carriesAccount(const ServerConfig& server);
 
 private:
     QPointer<SessionManager> m_manager;

@@ -6,6 +6,7 @@
 
 #include "auth/BrowserLauncher.h"
 #include "auth/CredentialStore.h"
+#include "auth/HttpClient.h"
 #include "auth/Identity.h"
 #include "auth/Install.h"
 #include "auth/Lifecycle.h"
@@ -841,12 +842,24 @@ void Cli::finish(int code)
     m_err.flush();
     if (m_client && m_client->state() == McpClient::State::Connected) {
         // Give the transport a moment to send a pending cancellation and end the session.
-        connect(m_client->transport(), &Transport::closed, this, [code] { QCoreApplication::exit(code); });
+        connect(m_client->transport(), &Transport::closed, this, [this, code] { exitWhenIdle(code); });
         QTimer::singleShot(2000, this, [code] { QCoreApplication::exit(code); });
         m_client->close();
         return;
     }
-    QTimer::singleShot(0, this, [code] { QCoreApplication::exit(code); });
+    exitWhenIdle(code);
+}
+
+void Cli::exitWhenIdle(int code)
+{
+    // E.g. the token service's metadata, still being read when the sign-in failed.
+    auth::HttpClient* http = auth::identity() ? auth::identity()->http() : nullptr;
+    if (!http || http->pending() == 0) {
+        QTimer::singleShot(0, this, [code] { QCoreApplication::exit(code); });
+        return;
+    }
+    connect(http, &auth::HttpClient::idle, this, [code] { QCoreApplication::exit(code); });
+    QTimer::singleShot(2000, this, [code] { QCoreApplication::exit(code); });
 }
 
 // ---- Identity commands -----------------------------------------------------------------------------

@@ -56,6 +56,7 @@ private:
     void track(PendingRequest* request, std::function<void(const json&)> onResult);
     void repeatCall(const QString& tool, const json& args, const json& meta, int remaining, qint64 startedMs);
     void finish(int code);
+    void exitWhenIdle(int code); // after the identity's HTTP requests in flight (at most 2 s)
     void fail(const Error& error);
     bool readArgs(const QString& text, json* out, Error* error);
 

@@ -3,25 +3,13 @@
 #include "Cli.h"
 
 #include "auth/Install.h"
+#include "util/SignalWatcher.h"
 
 #include <QCoreApplication>
-#include <QSocketNotifier>
 #include <QTimer>
 
 #include <csignal>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-namespace {
-int g_signalFd[2] = {-1, -1};
-
-void onSignal(int)
-{
-    const char c = 1;
-    [[maybe_unused]] const ssize_t n = ::write(g_signalFd[0], &c, 1); // async-signal-safe
-}
-} // namespace
 
 int main(int argc, char** argv)
 {
@@ -38,20 +26,9 @@ int main(int argc, char** argv)
 
     lanyard::cli::Cli cli(QCoreApplication::arguments());
 
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalFd) == 0) {
-        auto* notifier = new QSocketNotifier(g_signalFd[1], QSocketNotifier::Read, &app);
-        QObject::connect(notifier, &QSocketNotifier::activated, &cli, [&cli] {
-            char c;
-            [[maybe_unused]] const ssize_t n = ::read(g_signalFd[1], &c, 1);
-            cli.interrupt();
-        });
-        struct sigaction sa = {};
-        sa.sa_handler = onSignal;
-        sigemptyset(&sa.sa_mask);
-        sa.sa_flags = SA_RESTART;
-        sigaction(SIGINT, &sa, nullptr);
-        sigaction(SIGTERM, &sa, nullptr);
-    }
+    // Ctrl-C / SIGTERM: cancel what is in flight and end with 130 (Cli::interrupt).
+    lanyard::SignalWatcher watcher({ SIGINT, SIGTERM });
+    QObject::connect(&watcher, &lanyard::SignalWatcher::signalReceived, &cli, [&cli](int) { cli.interrupt(); });
 
     QTimer::singleShot(0, &cli, &lanyard::cli::Cli::start);
     return app.exec();

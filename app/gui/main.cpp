@@ -12,6 +12,7 @@
 #include "config/Config.h"
 #include "session/SessionManager.h"
 #include "transport/FastNetworkAccessManager.h"
+#include "util/SignalWatcher.h"
 
 #include "lanyard/Version.h"
 
@@ -21,6 +22,7 @@
 #include <QStyleFactory>
 #include <QTimer>
 
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 
@@ -147,6 +149,13 @@ int main(int argc, char** argv)
         });
         driver->start();
     }
+    // SIGTERM / SIGINT (a logout, `kill`, Ctrl-C in a terminal) end the app as closing its window
+    // does: window settings saved, every server's session ended.
+    lanyard::SignalWatcher watcher({ SIGINT, SIGTERM, SIGHUP });
+    QObject::connect(&watcher, &lanyard::SignalWatcher::signalReceived, &app, [&window] {
+        window.close();
+        QApplication::quit(); // also with a dialog open
+    });
     const int code = QApplication::exec();
     manager.disconnectAll();
     return code;

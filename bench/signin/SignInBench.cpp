@@ -86,30 +86,36 @@ int main(int argc, char** argv)
     }
     if (manager.count() == 0)
         return usage("the config has no servers");
+    for (const ServerSession* s : manager.sessions()) {
+        if (!s->config().enabled)
+            return usage(qPrintable(QStringLiteral("server \"%1\" is disabled: connectAll() skips it, so it would "
+                                                   "never connect; enable it or leave it out")
+                                        .arg(s->name())));
+    }
 
     const bool trace = qEnvironmentVariableIsSet("LANYARD_BENCH_TRACE"); // the timeline on stderr
     int signIns = 0;
     int exchanges = 0;
     int tokens = 0;
     QElapsedTimer clock;
+    const auto elapsedMs = [&clock] { return double(clock.nsecsElapsed()) / 1e6; };
     double signedInMs = -1; // the sign-in part: from connectAll to the identity signed in
     double firstMs = -1; // the first server connected
     double tokensMs = -1; // every server has its exchanged token
     QSet<QString> exchangedFor;
     QObject::connect(identity, &auth::IdentityManager::signInStarted, &app, [&signIns] { ++signIns; });
-    QObject::connect(
-        identity, &auth::IdentityManager::signedIn, &app, [&] { signedInMs = double(clock.nsecsElapsed()) / 1e6; });
+    QObject::connect(identity, &auth::IdentityManager::signedIn, &app, [&] { signedInMs = elapsedMs(); });
     // Counted here: the lifecycle log itself also holds earlier processes' events.
     QObject::connect(identity->lifecycle(), &auth::LifecycleLog::eventAdded, &app, [&](const auth::LifecycleEvent& e) {
         exchanges += e.kind == auth::LifecycleEvent::Kind::Exchanged ? 1 : 0;
         if (e.kind == auth::LifecycleEvent::Kind::Exchanged) {
             exchangedFor.insert(e.server);
             if (tokensMs < 0 && exchangedFor.size() == manager.count())
-                tokensMs = double(clock.nsecsElapsed()) / 1e6;
+                tokensMs = elapsedMs();
         }
         tokens += e.kind == auth::LifecycleEvent::Kind::TokenIssued ? 1 : 0;
         if (trace)
-            std::fprintf(stderr, "%8.2f ms  %s\n", double(clock.nsecsElapsed()) / 1e6, qPrintable(e.summary()));
+            std::fprintf(stderr, "%8.2f ms  %s\n", elapsedMs(), qPrintable(e.summary()));
     });
     qint64 doneUs = -1;
     QString failure;
@@ -136,10 +142,10 @@ int main(int argc, char** argv)
             if (doneUs >= 0 || !failure.isEmpty())
                 return;
             if (trace)
-                std::fprintf(stderr, "%8.2f ms  %s %s\n", double(clock.nsecsElapsed()) / 1e6, qPrintable(s->name()),
+                std::fprintf(stderr, "%8.2f ms  %s %s\n", elapsedMs(), qPrintable(s->name()),
                     qPrintable(ServerSession::stateName(state)));
             if (state == ServerSession::State::Connected && firstMs < 0)
-                firstMs = double(clock.nsecsElapsed()) / 1e6;
+                firstMs = elapsedMs();
             if (state == ServerSession::State::Error) {
                 failure = QStringLiteral("%1: %2").arg(s->name(), s->lastError().message);
                 finish();

@@ -115,6 +115,8 @@ void HttpClient::getFirst(const QList<QUrl>& urls, const HttpHeaders& headers, Q
         }
         if (self)
             self->getFirst(urls, headers, context, accept, done, index + 1);
+        else
+            done(false); // the client is gone: the caller still gets its answer
     });
 }
 
@@ -176,8 +178,14 @@ void HttpClient::send(const QByteArray& method, const QUrl& url, const QByteArra
             reply->abort();
         }
     });
+    ++m_pending;
     connect(reply, &QNetworkReply::finished, reply, [=, done = std::move(done)] {
         reply->deleteLater();
+        if (self && --self->m_pending == 0)
+            QTimer::singleShot(0, self.data(), [self] {
+                if (self && self->m_pending == 0)
+                    emit self->idle();
+            });
         *received += reply->readAll();
         HttpResponse r;
         r.url = url;

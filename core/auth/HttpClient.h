@@ -83,7 +83,12 @@ public:
     // Reads such a body (used by tests and the loopback listener).
     static FormFields decodeForm(const QByteArray& body);
 
+    // Requests sent and not finished yet. A program about to exit waits for idle() (briefly): Qt
+    // leaks a request's internals when its QNetworkAccessManager goes while it is in flight.
+    int pending() const { return m_pending; }
+
 signals:
+    void idle(); // pending() dropped to 0
     // After every exchange (for the traffic view); already redacted.
     void exchangeFinished(const lanyard::auth::HttpExchange& exchange);
 
@@ -92,6 +97,7 @@ private:
               const HttpHeaders& headers, bool followRedirects, QObject* context, Callback done);
 
     QNetworkAccessManager* m_network;
+    int m_pending = 0;
     int m_timeoutMs = 30000;
     qint64 m_maxBytes = 1024 * 1024;
 };

@@ -320,6 +320,13 @@ TokenKey IdentityManager::keyFor(const QStringList& scopes) const
     return k;
 }
 
+void IdentityManager::forgetIssuerMetadata(const QUrl& issuer)
+{
+    auto it = m_issuerMetadata.find(issuer.toString(QUrl::StripTrailingSlash));
+    if (it != m_issuerMetadata.end() && !it->second.fetching)
+        m_issuerMetadata.erase(it);
+}
+
 void IdentityManager::issuerMetadata(const QUrl& issuer, QObject* context,
     std::function<void(const std::optional<AuthServerMetadata>& metadata)> done)
 {

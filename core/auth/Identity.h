@@ -129,6 +129,8 @@ public:
     void issuerMetadata(const QUrl& issuer, QObject* context,
         std::function<void(const std::optional<AuthServerMetadata>& metadata)> done);
     static constexpr int kIssuerMetadataSecs = 600;
+    // Read it again at the next ask (a server refused a fresh token: what was read may be stale).
+    void forgetIssuerMetadata(const QUrl& issuer);
     // Reads the account from the store (once per configuration).
     void loadAccount(QObject* context, DoneCallback done);
     bool isSignedIn() const { return m_account.isSignedIn(); }

@@ -45,7 +45,7 @@ public:
     QStringList expectedAudiences() const override;
     bool addScopes(const QStringList& scopes) override;
     QStringList currentScopes() const override { return m_scopes; }
-    void forgetState() override { m_tokenEndpoint = m_configuredEndpoint; }
+    void forgetState() override; // the endpoint found, and the token service's metadata
 
 private:
     void withEndpoint(std::function<void(const QUrl&, const QString& issuer, const Error&)> done);

@@ -188,6 +188,13 @@ void TokenExchangeStrategy::withEndpoint(std::function<void(const QUrl&, const Q
     (*tryPrm)(0);
 }
 
+void TokenExchangeStrategy::forgetState()
+{
+    if (m_tokenEndpoint != m_configuredEndpoint && m_identity && !m_issuer.isEmpty())
+        m_identity->forgetIssuerMetadata(QUrl(m_issuer)); // discovered: read it again
+    m_tokenEndpoint = m_configuredEndpoint;
+}
+
 void TokenExchangeStrategy::acquire(const Need& need, Done done)
 {
     if (!m_identity) {
@@ -197,7 +204,8 @@ void TokenExchangeStrategy::acquire(const Need& need, Done done)
     QPointer<TokenExchangeStrategy> self(this);
     // The subject token (maybe a sign-in or a refresh) and the token service's endpoint (maybe
     // discovery: the server's and the token service's metadata) are got at the same time; the
-    // exchange starts when both are there. The first error ends it.
+    // exchange starts when both are there. An error of the subject token ends it at once; one of
+    // the discovery is reported once the subject token is there (or its own error instead).
     struct Progress
     {
         TokenPtr subject;
@@ -205,6 +213,7 @@ void TokenExchangeStrategy::acquire(const Need& need, Done done)
         QUrl endpoint;
         QString issuer;
         bool haveEndpoint = false;
+        Error endpointError; // kept until the subject token is there: its error comes first
         bool over = false;
     };
     auto progress = std::make_shared<Progress>();
@@ -236,6 +245,10 @@ void TokenExchangeStrategy::acquire(const Need& need, Done done)
             fail(e.isError() ? e : Error(Error::Kind::Auth, tr("No subject token could be obtained.")));
             return;
         }
+        if (progress->endpointError.isError()) {
+            fail(progress->endpointError);
+            return;
+        }
         progress->subject = subject;
         progress->haveSubject = true;
         proceed();
@@ -244,7 +257,13 @@ void TokenExchangeStrategy::acquire(const Need& need, Done done)
         if (!self)
             return;
         if (ee.isError()) {
-            fail(ee);
+            // "Sign in first" (what the app reconnects on) or a cancelled sign-in says more than a
+            // server that cannot be reached; and a sign-in in the browser is not left without its
+            // app. So a discovery error waits for the subject token.
+            if (progress->haveSubject)
+                fail(ee);
+            else
+                progress->endpointError = ee;
             return;
         }
         progress->endpoint = endpoint;
@@ -252,8 +271,6 @@ void TokenExchangeStrategy::acquire(const Need& need, Done done)
         progress->haveEndpoint = true;
         proceed();
     });
-    if (progress->over)
-        return; // the endpoint was already known to be unusable
     if (m_subjectTokenType == QLatin1String("id_token")) {
         m_identity->idToken(m_server.name, this, withSubject);
         return;

@@ -47,15 +47,20 @@ bool readString(const json& obj, const char* key, QString* out, const QString& w
     return true;
 }
 
-bool readNumber(const json& obj, const char* key, double* out, double min, const QString& where, const QString& path,
-                Error* error)
+constexpr double kMaxSeconds = 1000000; // 11.5 days; as int milliseconds well below 2^31
+constexpr double kMaxMessageMB = 1048576; // 1 TiB
+
+// `max` keeps what is derived from the number representable (timeouts become int milliseconds,
+// sizes qint64 bytes): a converted out-of-range double is undefined behaviour.
+bool readNumber(const json& obj, const char* key, double* out, double min, double max, const QString& where,
+                const QString& path, Error* error)
 {
     auto it = obj.find(key);
     if (it == obj.end() || it->is_null())
         return true;
-    if (!it->is_number() || it->get<double>() < min) {
+    if (!it->is_number() || !(it->get<double>() >= min) || !(it->get<double>() <= max)) {
         *error = configError(path, QStringLiteral("%1.%2").arg(where, QLatin1String(key)),
-                             QObject::tr("must be a number of at least %1").arg(min));
+                             QObject::tr("must be a number from %1 to %2").arg(min).arg(max, 0, 'f', 0));
         return false;
     }
     *out = it->get<double>();
@@ -252,11 +257,11 @@ std::optional<ServerConfig> ConfigStore::parseServer(const json& j, const QStrin
             }
         }
     }
-    if (!readNumber(j, "timeoutSeconds", &s.timeoutSeconds, 0.1, at, path, error)
-        || !readNumber(j, "maxTotalSeconds", &s.maxTotalSeconds, 0, at, path, error))
+    if (!readNumber(j, "timeoutSeconds", &s.timeoutSeconds, 0.1, kMaxSeconds, at, path, error)
+        || !readNumber(j, "maxTotalSeconds", &s.maxTotalSeconds, 0, kMaxSeconds, at, path, error))
         return std::nullopt;
     double maxMb = static_cast<double>(s.maxMessageBytes) / (1024.0 * 1024.0);
-    if (!readNumber(j, "maxMessageMB", &maxMb, 0.001, at, path, error))
+    if (!readNumber(j, "maxMessageMB", &maxMb, 0.001, kMaxMessageMB, at, path, error))
         return std::nullopt;
     s.maxMessageBytes = static_cast<qint64>(maxMb * 1024 * 1024);
     if (j.contains("enabled")) {

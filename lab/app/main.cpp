@@ -2,11 +2,11 @@
 // lanyard-lab: the demo MCP servers on loopback, with a ready Lanyard config.
 #include "Lab.h"
 #include "SignInRobot.h"
-#include "SignalWatcher.h"
 
 #include "lanyard/Version.h"
 #include "sts/IdentityLab.h"
 #include "util/Json.h"
+#include "util/SignalWatcher.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -193,8 +193,8 @@ int main(int argc, char* argv[])
     out << "config " << QDir::toNativeSeparators(QFileInfo(configPath).absoluteFilePath()) << Qt::endl;
     out << "ready (Ctrl-C to stop)" << Qt::endl;
 
-    SignalWatcher watcher({ SIGINT, SIGTERM, SIGHUP });
-    QObject::connect(&watcher, &SignalWatcher::signalReceived, &app, [](int) { QCoreApplication::quit(); });
+    lanyard::SignalWatcher watcher({ SIGINT, SIGTERM, SIGHUP });
+    QObject::connect(&watcher, &lanyard::SignalWatcher::signalReceived, &app, [](int) { QCoreApplication::quit(); });
 
     const int rc = QCoreApplication::exec();
     lab.stop();

@@ -61,6 +61,7 @@ private slots:
     void twoServersConcurrently();
     void serversShareTokenServiceMetadata();
     void discoveryDuringSignIn();
+    void discoveryErrorWaitsForTheSignIn();
     void providerGoneMidAcquisitionHandsOver();
     void twoSignInsAtOnce();
     void idpDown();
@@ -549,14 +550,14 @@ void TestIdentityLab::serversShareTokenServiceMetadata()
         s.auth.raw.erase("tokenEndpoint");
         servers << s;
     }
-    QList<ServerTokenProvider*> providers;
+    std::vector<std::unique_ptr<ServerTokenProvider>> providers; // gone before the counters below
     int finished = 0;
     QStringList failures;
     for (int i = 0; i < 2; ++i) { // two at once
         Error e;
-        auto* p = qobject_cast<ServerTokenProvider*>(createTokenProvider(servers[i], m_id.get(), this, &e));
+        auto* p = qobject_cast<ServerTokenProvider*>(createTokenProvider(servers[i], m_id.get(), nullptr, &e));
         QVERIFY2(p, qPrintable(e.message));
-        providers << p;
+        providers.emplace_back(p);
         p->currentToken([&](const TokenPtr& t, const Error& err) {
             if (!t)
                 failures << err.message;
@@ -568,9 +569,9 @@ void TestIdentityLab::serversShareTokenServiceMetadata()
     QCOMPARE(metadataReads, 1);
     // A third one later still uses what was read.
     Error e;
-    auto* third = qobject_cast<ServerTokenProvider*>(createTokenProvider(servers[2], m_id.get(), this, &e));
+    auto* third = qobject_cast<ServerTokenProvider*>(createTokenProvider(servers[2], m_id.get(), nullptr, &e));
     QVERIFY(third);
-    providers << third;
+    providers.emplace_back(third);
     TokenPtr t3;
     third->currentToken([&](const TokenPtr& t, const Error&) {
         t3 = t;
@@ -580,7 +581,57 @@ void TestIdentityLab::serversShareTokenServiceMetadata()
     QVERIFY(t3);
     QCOMPARE(metadataReads, 1);
     QCOMPARE(m_id->lifecycle()->countOf(LifecycleEvent::Kind::Exchanged), 3);
-    qDeleteAll(providers);
+
+    // Forgotten (a server refused a fresh token), or older than 10 minutes: read again.
+    const QUrl issuer(m_lab->lab->tokenServiceIssuer());
+    int answers = 0;
+    auto ask = [&] {
+        m_id->issuerMetadata(issuer, this, [&](const std::optional<AuthServerMetadata>& md) {
+            QVERIFY(md.has_value());
+            ++answers;
+        });
+    };
+    ask();
+    QCOMPARE(answers, 1); // from the cache, at once
+    QCOMPARE(metadataReads, 1);
+    m_id->forgetIssuerMetadata(issuer);
+    ask();
+    QTRY_COMPARE_WITH_TIMEOUT(answers, 2, 10000);
+    QCOMPARE(metadataReads, 2);
+    m_lab->clock.advance(IdentityManager::kIssuerMetadataSecs + 1);
+    ask();
+    QTRY_COMPARE_WITH_TIMEOUT(answers, 3, 10000);
+    QCOMPARE(metadataReads, 3);
+}
+
+void TestIdentityLab::discoveryErrorWaitsForTheSignIn()
+{
+    // The token service cannot be found (the server is down) while the person is signing in: the
+    // sign-in decides what is reported, once, and the browser is not left without its app.
+    m_browser->neverFinish = true;
+    ServerConfig s = hrExchange();
+    s.auth.raw.erase("tokenEndpoint");
+    s.url = QUrl(QStringLiteral("http://127.0.0.1:1/mcp")); // nothing listens there
+    Error e;
+    std::unique_ptr<ServerTokenProvider> provider(
+        qobject_cast<ServerTokenProvider*>(createTokenProvider(s, m_id.get(), nullptr, &e)));
+    QVERIFY2(provider, qPrintable(e.message));
+    QSignalSpy started(m_id.get(), &IdentityManager::signInStarted);
+    int answers = 0;
+    Error result;
+    provider->currentToken([&](const TokenPtr&, const Error& err) {
+        result = err;
+        ++answers;
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(started.count(), 1, 10000);
+    QTest::qWait(500); // the refused connections are long over
+    QCOMPARE(answers, 0);
+    m_id->cancelSignIn();
+    QTRY_COMPARE_WITH_TIMEOUT(answers, 1, 10000);
+    QVERIFY(result.isError());
+    QVERIFY2(result.kind != Error::Kind::Config, qPrintable(result.message)); // the sign-in's, not discovery's
+    QTest::qWait(100);
+    QCOMPARE(answers, 1);
 }
 
 void TestIdentityLab::discoveryDuringSignIn()

@@ -17,6 +17,22 @@ using lanyard::test::FakeHttpServer;
 using lanyard::test::rpcResult;
 using Script = FakeHttpServer::Script;
 
+namespace {
+// A scripted Streamable HTTP server: POSTs only, notifications accepted, each request answered by
+// `answer(method, id)`.
+FakeHttpServer::Handler answering(std::function<Script(const std::string& method, const json& id)> answer)
+{
+    return [answer](const FakeHttpServer::Request& req) -> Script {
+        if (req.method != "POST")
+            return Script::response(405);
+        auto msg = parseJson(req.body);
+        if (!msg || !msg->contains("id"))
+            return Script::accepted();
+        return answer(msg->value("method", std::string()), (*msg)["id"]);
+    };
+}
+} // namespace
+
 class TestSessionBadInput : public QObject
 {
     Q_OBJECT
@@ -28,18 +44,13 @@ private slots:
     {
         FakeHttpServer server;
         QVERIFY(server.listen());
-        server.setHandler([](const FakeHttpServer::Request& req) -> Script {
-            if (req.method != "POST")
-                return Script::response(405);
-            auto msg = parseJson(req.body);
-            if (!msg || !msg->contains("id"))
-                return Script::accepted();
-            if (msg->value("method", std::string()) == "initialize")
-                return Script::json(rpcResult((*msg)["id"],
+        server.setHandler(answering([](const std::string& method, const json& id) {
+            if (method == "initialize")
+                return Script::json(rpcResult(id,
                     json { { "protocolVersion", "2025-11-25" }, { "capabilities", { { "tools", json::object() } } },
                         { "serverInfo", { { "name", "quick" }, { "version", "1" } } } }));
-            return Script::json(rpcResult((*msg)["id"], json { { "tools", json::array() } }));
-        });
+            return Script::json(rpcResult(id, json { { "tools", json::array() } }));
+        }));
         QNetworkAccessManager network;
         ServerConfig config;
         config.name = QStringLiteral("quick");
@@ -65,14 +76,7 @@ private slots:
     {
         FakeHttpServer server;
         QVERIFY(server.listen());
-        server.setHandler([](const FakeHttpServer::Request& req) -> Script {
-            if (req.method != "POST")
-                return Script::response(405);
-            auto msg = parseJson(req.body);
-            if (!msg || !msg->contains("id"))
-                return Script::accepted();
-            const std::string method = msg->value("method", std::string());
-            const json id = (*msg)["id"];
+        server.setHandler(answering([](const std::string& method, const json& id) {
             if (method == "initialize")
                 return Script::json(rpcResult(id,
                     json { { "protocolVersion", "2025-11-25" },
@@ -96,7 +100,7 @@ private slots:
                         { "content",
                             json::array({ json { { "type", 1 } }, json { { "type", "text" }, { "text", 5 } } }) } }));
             return Script::json(rpcResult(id, json::object()));
-        });
+        }));
         QNetworkAccessManager network;
         ServerConfig config;
         config.name = QStringLiteral("odd");

@@ -61,6 +61,14 @@ private slots:
                                    << QStringLiteral("servers[1].name");
         QTest::newRow("timeout type") << QByteArray(R"({"servers": [{"name": "a", "url": "http:\/\/a/mcp", "timeoutSeconds": "5"}]})")
                                       << QStringLiteral("timeoutSeconds");
+        // Found by fuzz_config (tests/fuzz/regressions/config/server-max-message-mb-out-of-range): numbers
+        // whose derived int milliseconds / qint64 bytes would overflow are refused, naming the range.
+        QTest::newRow("timeout too large") << QByteArray(R"({"servers": [{"name": "a", "url": "http:\/\/a/mcp", "timeoutSeconds": 1e300}]})")
+                                           << QStringLiteral(".timeoutSeconds: must be a number from 0.1 to 1000000");
+        QTest::newRow("total too large") << QByteArray(R"({"servers": [{"name": "a", "url": "http:\/\/a/mcp", "maxTotalSeconds": 2147484}]})")
+                                         << QStringLiteral("maxTotalSeconds");
+        QTest::newRow("message too large") << QByteArray(R"({"servers": [{"name": "a", "url": "http:\/\/a/mcp", "maxMessageMB": 1.4e102}]})")
+                                           << QStringLiteral(".maxMessageMB: must be a number from 0.001 to 1048576");
         QTest::newRow("args type") << QByteArray(R"({"servers": [{"name": "a", "command": "x", "args": "y"}]})") << QStringLiteral(".args");
         QTest::newRow("unknown auth") << QByteArray(R"({"servers": [{"name": "a", "url": "http:\/\/a/mcp", "auth": {"type": "magic"}}]})")
                                       << QStringLiteral("auth.type");

@@ -11,6 +11,7 @@
 #include "LabFixture.h"
 #include "MainWindow.h"
 #include "MessageBar.h"
+#include "ServerListModel.h"
 #include "TimelinePage.h"
 #include "TokenTimeline.h"
 #include "auth/Identity.h"
@@ -163,7 +164,30 @@ void TestIdentityGui::startupConnectWaitsForSignIn()
     QVERIFY2(hr->lastError().message.contains(QLatin1String("Sign in first")), qPrintable(hr->lastError().message));
     QCOMPARE(m_browser->opened, 0);
     QVERIFY(m_window->selectServer(QStringLiteral("hr")));
+    // Shown as waiting (not failed), with "Sign in" in the banner instead of "Try again".
+    QVERIFY(ServerListModel::waitsForSignIn(hr));
+    auto* state = m_window->findChild<QLabel*>(QStringLiteral("serverState"));
+    QVERIFY(state);
+    QCOMPARE(state->text(), QStringLiteral("Waiting for sign-in"));
+    auto* banner = m_window->findChild<MessageBar*>(QStringLiteral("connectionBanner"));
+    QVERIFY(banner);
+    QTRY_VERIFY(banner->isVisible());
+    QCOMPARE(banner->type(), MessageBar::Type::Warning);
+    QVERIFY2(banner->text().contains(QLatin1String("sign in to connect")), qPrintable(banner->text()));
+    QCOMPARE(banner->actionButton()->text(), QStringLiteral("Sign in"));
+    // A server that does not carry the account is not "waiting" for it.
+    ServerSession* bench = m_manager->session(QStringLiteral("bench"));
+    QVERIFY(!bench || !ServerListModel::waitsForSignIn(bench));
     shoot(m_window.get(), QStringLiteral("waiting-for-sign-in"));
+    // The banner's button starts the sign-in (here the person walks away and it is cancelled).
+    m_browser->neverFinish = true;
+    banner->actionButton()->click();
+    QTRY_COMPARE_WITH_TIMEOUT(m_browser->opened, 1, 10000);
+    QVERIFY(auth::identity()->isSigningIn());
+    auth::identity()->cancelSignIn();
+    QTRY_VERIFY(!auth::identity()->isSigningIn());
+    m_browser->neverFinish = false;
+    QCOMPARE(hr->state(), ServerSession::State::Error); // still waiting
 }
 
 void TestIdentityGui::signInWithTheAccountButton()

@@ -49,6 +49,24 @@ Started readStartup(QProcess& process, QByteArray& stdoutText)
     return s;
 }
 
+// POSTs a JSON-RPC body to an MCP endpoint as a client would and waits for the answer (the caller
+// deletes the reply).
+QNetworkReply* postMcp(
+    QNetworkAccessManager& nam, const QUrl& url, const QByteArray& body, const QByteArray& session = {})
+{
+    QNetworkRequest req(url);
+    req.setRawHeader("Accept", "application/json, text/event-stream");
+    req.setRawHeader("Content-Type", "application/json");
+    if (!session.isEmpty())
+        req.setRawHeader("Mcp-Session-Id", session);
+    QNetworkReply* reply = nam.post(req, body);
+    [[maybe_unused]] const bool finished = QTest::qWaitFor([reply] { return reply->isFinished(); }, 10000);
+    return reply;
+}
+
+const QByteArray kInitialize
+    = R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})";
+
 QString labExecutable()
 {
     return QStringLiteral(LANYARD_LAB_EXE);
@@ -115,12 +133,8 @@ void TestLabApp::inProcessLab()
 
     // The servers answer.
     QNetworkAccessManager nam;
-    QNetworkRequest req(lab.url(QStringLiteral("docs")));
-    req.setRawHeader("Accept", "application/json, text/event-stream");
-    req.setRawHeader("Content-Type", "application/json");
-    QNetworkReply* reply
-        = nam.post(req, R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})");
-    QTRY_VERIFY(reply->isFinished());
+    QNetworkReply* reply = postMcp(nam, lab.url(QStringLiteral("docs")), kInitialize);
+    QVERIFY(reply->isFinished());
     QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
     QVERIFY(!reply->rawHeader("Mcp-Session-Id").isEmpty());
     reply->deleteLater();
@@ -169,8 +183,12 @@ void TestLabApp::hrCopies()
     options.identity = true;
     options.benchTools = 1;
     options.hrCopies = 2;
+    options.latencyMs = 1; // also for the identity provider and the token service
     QString error;
     QVERIFY2(lab.start(options, &error), qPrintable(error));
+    QCOMPARE(lab.identity()->idpServer()->faults().latencyMs, 1);
+    QCOMPARE(lab.identity()->tokenServiceServer()->faults().latencyMs, 1);
+    QCOMPARE(lab.http(QStringLiteral("hr-3"))->faults().latencyMs, 1);
     QStringList names;
     QSet<int> ports;
     for (const LabEndpoint& e : lab.endpoints()) {
@@ -197,12 +215,8 @@ void TestLabApp::hrCopies()
 
     // hr-2 refuses a caller without a token and names its own metadata, for its own URL.
     QNetworkAccessManager nam;
-    QNetworkRequest req(lab.url(QStringLiteral("hr-2")));
-    req.setRawHeader("Accept", "application/json, text/event-stream");
-    req.setRawHeader("Content-Type", "application/json");
-    QNetworkReply* refused
-        = nam.post(req, R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})");
-    QTRY_VERIFY(refused->isFinished());
+    QNetworkReply* refused = postMcp(nam, lab.url(QStringLiteral("hr-2")), kInitialize);
+    QVERIFY(refused->isFinished());
     refused->deleteLater();
     QCOMPARE(refused->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 401);
     const QByteArray challenge = refused->rawHeader("WWW-Authenticate");
@@ -268,18 +282,11 @@ void TestLabApp::startsPrintsAndStopsOnSigterm()
     // The running servers answer; the bench has the requested tools (+ whoami).
     QNetworkAccessManager nam;
     auto post = [&](const QUrl& url, const QByteArray& body, const QByteArray& session = {}) {
-        QNetworkRequest req(url);
-        req.setRawHeader("Accept", "application/json, text/event-stream");
-        req.setRawHeader("Content-Type", "application/json");
-        if (!session.isEmpty())
-            req.setRawHeader("Mcp-Session-Id", session);
-        QNetworkReply* reply = nam.post(req, body);
-        [[maybe_unused]] const bool finished = QTest::qWaitFor([reply] { return reply->isFinished(); }, 10000);
+        QNetworkReply* reply = postMcp(nam, url, body, session);
         reply->deleteLater();
         return reply;
     };
-    QNetworkReply* init = post(s.endpoints.value(QStringLiteral("bench")),
-        R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})");
+    QNetworkReply* init = post(s.endpoints.value(QStringLiteral("bench")), kInitialize);
     QCOMPARE(init->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
     const QByteArray session = init->rawHeader("Mcp-Session-Id");
     QNetworkReply* list = post(
@@ -291,8 +298,7 @@ void TestLabApp::startsPrintsAndStopsOnSigterm()
     // hr and docs refuse a caller without a token, pointing at their metadata (RFC 9728), which
     // names the authorization server that issues their tokens.
     for (const QString& name : { QStringLiteral("hr"), QStringLiteral("docs") }) {
-        QNetworkReply* refused = post(s.endpoints.value(name),
-            R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})");
+        QNetworkReply* refused = post(s.endpoints.value(name), kInitialize);
         QCOMPARE(refused->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 401);
         const QByteArray challenge = refused->rawHeader("WWW-Authenticate");
         QVERIFY2(challenge.startsWith("Bearer ") && challenge.contains("resource_metadata=\""), challenge.constData());
@@ -367,8 +373,8 @@ void TestLabApp::versionAndHelp()
     QVERIFY(process.waitForFinished(10000));
     QCOMPARE(process.exitCode(), 0);
     const QByteArray help = process.readAllStandardOutput();
-    for (const char* option : { "--port", "--config-out", "--scenario", "--latency", "--tools", "--hr-copies", "--no-identity",
-             "--print-scenario", "--sign-in-as", "--mfa", "--consent" })
+    for (const char* option : { "--port", "--config-out", "--scenario", "--latency", "--tools", "--hr-copies",
+             "--no-identity", "--print-scenario", "--sign-in-as", "--mfa", "--consent" })
         QVERIFY2(help.contains(option), option);
 }
 

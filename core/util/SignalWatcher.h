@@ -6,7 +6,7 @@
 
 class QSocketNotifier;
 
-namespace lanyard::lab {
+namespace lanyard {
 
 // Turns POSIX signals (SIGINT, SIGTERM, ...) into a Qt signal on the event loop. The handler only
 // writes one byte to a socket pair (async-signal-safe); everything else runs in the event loop.
@@ -30,4 +30,4 @@ private:
     QSocketNotifier* m_notifier = nullptr;
 };
 
-} // namespace lanyard::lab
+} // namespace lanyard

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "SignalWatcher.h"
 
-#include "util/Logging.h"
-
+#include <QDebug>
 #include <QSocketNotifier>
 
 #include <cerrno>
@@ -11,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-namespace lanyard::lab {
+namespace lanyard {
 
 namespace {
 // [0] written by the handler, [1] read by the notifier.
@@ -31,11 +30,11 @@ SignalWatcher::SignalWatcher(const QList<int>& signalNumbers, QObject* parent)
     , m_signals(signalNumbers)
 {
     if (g_pipe[0] != -1) {
-        qCWarning(lcLab) << "only one SignalWatcher per process";
+        qWarning() << "only one SignalWatcher per process";
         return;
     }
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, g_pipe) != 0) {
-        qCWarning(lcLab) << "could not create the signal socket pair; Ctrl-C will end the process abruptly";
+        qWarning() << "could not create the signal socket pair; Ctrl-C will end the process abruptly";
         g_pipe[0] = g_pipe[1] = -1;
         return;
     }
@@ -76,4 +75,4 @@ void SignalWatcher::onReadable()
         emit signalReceived(int(byte));
 }
 
-} // namespace lanyard::lab
+} // namespace lanyard
