@@ -29,6 +29,7 @@ namespace {
 constexpr qsizetype kMaxLineBytes = 64 * 1024; // a status line, header line or chunk-size line
 constexpr qsizetype kMaxHeaderBytes = 256 * 1024; // all header lines of one answer
 constexpr int kMaxHeaderCount = 500;
+constexpr int kMaxInterimAnswers = 10; // 100 Continue, 103 Early Hints… before the answer
 constexpr qint64 kIdleCheckMs = 10000;
 
 int defaultPort(const QString& scheme)
@@ -85,6 +86,26 @@ bool isRedirectStatus(int status)
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
+// RFC 9110 token characters: a header name or a method.
+bool isToken(const QByteArray& text)
+{
+    if (text.isEmpty())
+        return false;
+    for (const char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7f || std::strchr("\"(),/:;<=>?@[\\]{}", c))
+            return false;
+    }
+    return true;
+}
+
+// A header value may not end the line early: no CR, LF or NUL (a token from a server's JSON could
+// otherwise add a header or a whole second request to a kept-alive connection).
+bool isSafeHeaderValue(const QByteArray& value)
+{
+    return !value.contains('\r') && !value.contains('\n') && !value.contains('\0');
+}
+
 bool headerHasToken(const QByteArray& value, const char* token)
 {
     for (const QByteArray& part : value.split(',')) {
@@ -118,6 +139,7 @@ public:
     void close() override;
     qint64 bytesAvailable() const override;
     bool isSequential() const override { return true; }
+    bool canReadLine() const override;
     void setReadBufferSize(qint64 size) override;
     using QNetworkReply::ignoreSslErrors;
     void ignoreSslErrors() override;
@@ -159,6 +181,7 @@ private:
     void fail(NetworkError code, const QString& message);
     void socketFailed();
     void touchTimer();
+    bool requestIsWellFormed(QString* problem) const;
     bool isPaused() const;
     qint64 available() const { return m_out.size() - m_outPos; }
 
@@ -193,6 +216,7 @@ private:
     qint64 m_remaining = 0;
     qsizetype m_headerBytes = 0;
     int m_status = 0;
+    int m_interimAnswers = 0;
     bool m_http10 = false;
     bool m_keepAlive = true;
     bool m_following = false; // a redirect that is followed: its body is dropped
@@ -250,7 +274,8 @@ FastHttpReply::FastHttpReply(FastNetworkAccessManager* manager, QNetworkAccessMa
     });
     if (request.attribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute, manager->autoDeleteReplies()).toBool())
         connect(this, &QNetworkReply::finished, this, &QObject::deleteLater);
-    connect(this, &QNetworkReply::finished, manager, [manager, this] { emit manager->finished(this); });
+    // QNetworkAccessManager::get() and the others emit the manager's finished() for this reply
+    // themselves (postProcess), as for their own replies.
 }
 
 FastHttpReply::~FastHttpReply()
@@ -258,7 +283,7 @@ FastHttpReply::~FastHttpReply()
     if (m_inner) {
         QObject::disconnect(m_inner, nullptr, this, nullptr);
         m_inner->abort();
-        delete m_inner;
+        m_inner->deleteLater(); // it may be emitting the signal whose slot deletes this reply
     }
     if (m_socket) {
         QAbstractSocket* socket = std::exchange(m_socket, nullptr);
@@ -279,7 +304,8 @@ void FastHttpReply::managerGone()
     if (QAbstractSocket* socket = std::exchange(m_socket, nullptr)) {
         QObject::disconnect(socket, nullptr, this, nullptr);
         socket->abort();
-        delete socket;
+        socket->setParent(nullptr);
+        socket->deleteLater(); // the manager may be destroyed from a slot of this socket's signal
     }
 }
 
@@ -287,6 +313,13 @@ void FastHttpReply::start()
 {
     if (!m_manager) {
         finishWith(OperationCanceledError, QNetworkReply::tr("Operation canceled"));
+        return;
+    }
+    QString problem;
+    if (!requestIsWellFormed(&problem)) {
+        m_state = State::Waiting;
+        QMetaObject::invokeMethod(
+            this, [this, problem] { finishWith(ProtocolInvalidOperationError, problem); }, Qt::QueuedConnection);
         return;
     }
     m_state = State::Waiting;
@@ -416,6 +449,27 @@ void FastHttpReply::sendRequest()
     --m_quiet;
 }
 
+bool FastHttpReply::requestIsWellFormed(QString* problem) const
+{
+    if (!isToken(m_verb)) {
+        *problem = QStringLiteral("The request method is not a valid HTTP token");
+        return false;
+    }
+    for (const QByteArray& name : m_request.rawHeaderList()) {
+        if (!isToken(name)) {
+            *problem = QStringLiteral("A request header name is not a valid HTTP token");
+            return false;
+        }
+        if (!isSafeHeaderValue(m_request.rawHeader(name))) {
+            // The value is not named or shown: it may be a credential.
+            *problem = QStringLiteral("The value of the request header %1 contains a line break or NUL")
+                           .arg(QString::fromLatin1(name));
+            return false;
+        }
+    }
+    return true;
+}
+
 bool FastHttpReply::isPaused() const
 {
     const qint64 limit = readBufferSize();
@@ -527,6 +581,11 @@ FastHttpReply::Parse FastHttpReply::parse(bool* newHead, bool* newBody)
             m_keepAlive = !m_http10;
             m_headers.clear();
             m_headerBytes = 0;
+            if (status < 200 && ++m_interimAnswers > kMaxInterimAnswers) {
+                fail(ProtocolFailure,
+                    QStringLiteral("The server sent more than %1 interim (1xx) answers").arg(kMaxInterimAnswers));
+                return Parse::Error;
+            }
             setAttribute(QNetworkRequest::HttpReasonPhraseAttribute, QString::fromLatin1(line.mid(13).trimmed()));
             m_phase = Phase::Headers;
             break;
@@ -540,6 +599,11 @@ FastHttpReply::Parse FastHttpReply::parse(bool* newHead, bool* newBody)
                     QStringLiteral("The server sent headers of more than %1 bytes").arg(kMaxHeaderBytes));
                 return Parse::Error;
             }
+            if (line.contains('\0')) {
+                fail(ProtocolFailure, QStringLiteral("The server sent a header line with a NUL byte"));
+                return Parse::Error;
+            }
+            line.replace('\r', ' '); // a bare CR inside a line (RFC 9112 2.2)
             if (!line.isEmpty()) {
                 if ((line.at(0) == ' ' || line.at(0) == '\t') && !m_headers.isEmpty()) {
                     m_headers.last().second += ' ' + line.trimmed(); // obsolete line folding
@@ -693,12 +757,16 @@ bool FastHttpReply::headersDone()
     if (noBody) {
         m_mode = BodyMode::None;
     } else if (!transferEncoding.isEmpty()) {
-        if (!transferEncoding.toLower().trimmed().endsWith("chunked")) {
+        const QList<QByteArray> codings = transferEncoding.split(',');
+        if (codings.last().trimmed().compare("chunked", Qt::CaseInsensitive) != 0) {
             m_mode = BodyMode::UntilClose;
             m_keepAlive = false;
         } else {
             m_mode = BodyMode::Chunked;
             m_chunkPhase = ChunkPhase::Size;
+            // Framing that a proxy on the way may have read otherwise: not reused (RFC 9112 6.3).
+            if (!contentLength.isEmpty() || m_http10)
+                m_keepAlive = false;
         }
     } else if (!contentLength.isEmpty()) {
         // "5, 5" (a repeated header) is accepted when every value is the same.
@@ -721,6 +789,7 @@ bool FastHttpReply::headersDone()
 
     m_following = false;
     m_redirectTarget = QUrl();
+    setAttribute(QNetworkRequest::RedirectionTargetAttribute, QVariant()); // not the previous hop's
     if (isRedirectStatus(m_status) && !location.isEmpty()) {
         const QUrl raw = QUrl::fromEncoded(location);
         setAttribute(QNetworkRequest::RedirectionTargetAttribute, raw);
@@ -798,8 +867,10 @@ bool FastHttpReply::emitProgress(bool newHead, bool newBody)
 
 void FastHttpReply::responseComplete(bool newHead, bool newBody)
 {
+    // Not reused while part of our request is unsent (a server may answer before it read a body).
     const bool reusable = m_keepAlive && m_inPos >= m_in.size() && m_socket
-        && m_socket->state() == QAbstractSocket::ConnectedState && m_socket->bytesAvailable() == 0;
+        && m_socket->state() == QAbstractSocket::ConnectedState && m_socket->bytesAvailable() == 0
+        && m_socket->bytesToWrite() == 0;
     releaseSocket(reusable);
     m_in = QByteArray();
     m_inPos = 0;
@@ -932,8 +1003,11 @@ void FastHttpReply::followRedirect()
         m_request.setRawHeader("Content-Type", QByteArray());
         m_request.setRawHeader("Content-Length", QByteArray());
     }
-    if (originKey(target) != originKey(m_url))
-        m_request.setRawHeader("Authorization", QByteArray()); // credentials stay with their origin
+    if (originKey(target) != originKey(m_url)) {
+        // Credentials stay with their origin.
+        for (const char* name : { "Authorization", "Cookie", "Proxy-Authorization" })
+            m_request.setRawHeader(name, QByteArray());
+    }
     m_url = target;
     m_request.setUrl(target);
     setUrl(target);
@@ -1039,6 +1113,7 @@ void FastHttpReply::resetResponse()
     m_mode = BodyMode::None;
     m_remaining = 0;
     m_status = 0;
+    m_interimAnswers = 0;
     m_following = false;
     m_gotBytes = false;
 }
@@ -1103,6 +1178,11 @@ void FastHttpReply::close()
 {
     abort();
     QNetworkReply::close();
+}
+
+bool FastHttpReply::canReadLine() const
+{
+    return QNetworkReply::canReadLine() || m_out.indexOf('\n', m_outPos) >= 0;
 }
 
 qint64 FastHttpReply::bytesAvailable() const
@@ -1186,7 +1266,9 @@ FastNetworkAccessManager::~FastNetworkAccessManager()
     for (Host& host : m_hosts) {
         for (const Idle& idle : std::as_const(host.idle)) {
             QObject::disconnect(idle.socket, nullptr, this, nullptr);
-            delete idle.socket;
+            idle.socket->abort();
+            idle.socket->setParent(nullptr);
+            idle.socket->deleteLater();
         }
     }
     m_hosts.clear();

@@ -40,9 +40,10 @@ class FastHttpReply;
 // reports. A request on a reused connection that the server closed before sending a byte of an
 // answer is sent once more on a new connection (as Qt does). Connections are pooled per
 // scheme, host, port and TLS configuration; a connection on which SSL errors were ignored is
-// not reused. It speaks HTTP/1.1 only (no HTTP/2 over ALPN), does not ask for compressed
-// answers, and QNetworkReply::manager() is null for its replies (Qt sets it through private
-// API).
+// not reused; on a redirect to another origin, Authorization, Cookie and Proxy-Authorization are
+// dropped. A request whose method or header names are not HTTP tokens, or whose header values
+// hold a line break or NUL, fails with ProtocolInvalidOperationError and is not sent. It speaks
+// HTTP/1.1 only (no HTTP/2 over ALPN) and does not ask for compressed answers.
 //
 // LANYARD_HTTP=qt in the environment (or setFastPathEnabled(false)) sends everything to
 // QNetworkAccessManager.

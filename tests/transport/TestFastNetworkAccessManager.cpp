@@ -58,6 +58,7 @@ struct Watch
 };
 
 #define WAIT_FINISHED(w) QTRY_VERIFY_WITH_TIMEOUT((w).finished > 0, 5000)
+#define WAIT_FINISHED_REPLY(r) QTRY_VERIFY_WITH_TIMEOUT((r)->isFinished(), 5000)
 
 QNetworkRequest request(const QUrl& url)
 {
@@ -641,6 +642,103 @@ private slots:
         Watch strict(network.get(request(url)));
         WAIT_FINISHED(strict);
         QCOMPARE(strict.error, QNetworkReply::SslHandshakeFailedError);
+    }
+
+    // A header value with a line break would end the header early: a token from a server's JSON
+    // could add a header, or a second request on a kept-alive connection. It is refused, unsent.
+    void lineBreakInHeaderValueIsRefused()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        FastNetworkAccessManager network;
+        QNetworkRequest bad = request(server.url());
+        bad.setRawHeader("Authorization", "Bearer abc\r\nX-Injected: 1");
+        Watch a(network.get(bad));
+        QCOMPARE(a.finished, 0); // not from inside get()
+        WAIT_FINISHED(a);
+        QCOMPARE(a.error, QNetworkReply::ProtocolInvalidOperationError);
+        QVERIFY(a.reply->errorString().contains(QLatin1String("Authorization")));
+        QVERIFY(!a.reply->errorString().contains(QLatin1String("abc")));
+        Watch b(network.sendCustomRequest(request(server.url()), "GET /x HTTP/1.1\r\n"));
+        WAIT_FINISHED(b);
+        QCOMPARE(b.error, QNetworkReply::ProtocolInvalidOperationError);
+        QTest::qWait(50);
+        QCOMPARE(server.requestCount(), 0);
+    }
+
+    // The manager's finished(reply) comes once per reply, as for Qt's own replies, and the reply
+    // knows its manager.
+    void managerFinishedOncePerReply()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        server.enqueue(text("one"));
+        FastNetworkAccessManager network;
+        QList<QNetworkReply*> done;
+        QObject::connect(
+            &network, &QNetworkAccessManager::finished, &network, [&](QNetworkReply* reply) { done.append(reply); });
+        Watch a(network.get(request(server.url())));
+        WAIT_FINISHED(a);
+        QTest::qWait(20);
+        QCOMPARE(done, QList<QNetworkReply*>({ a.reply.data() }));
+        QCOMPARE(a.reply->manager(), &network);
+    }
+
+    // Interim answers are skipped, but not for ever; after a followed redirect the final answer
+    // carries no redirection target; canReadLine sees the reply's own buffer.
+    void interimAnswersRedirectTargetAndLines()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        FastNetworkAccessManager network;
+        server.enqueue(Script().raw("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\n\r\n"
+                                    "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nline\nx"));
+        QNetworkReply* reply = network.get(request(server.url()));
+        bool sawLine = false;
+        QObject::connect(reply, &QNetworkReply::finished, reply, [&] { sawLine = reply->canReadLine(); });
+        WAIT_FINISHED_REPLY(reply);
+        QVERIFY(sawLine);
+        QCOMPARE(reply->readLine(), QByteArray("line\n"));
+        QCOMPARE(reply->readAll(), QByteArray("x"));
+
+        QByteArray endless;
+        for (int i = 0; i < 11; ++i)
+            endless += "HTTP/1.1 100 Continue\r\n\r\n";
+        server.enqueue(Script().raw(endless + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+        Watch b(network.get(request(server.url())));
+        WAIT_FINISHED(b);
+        QCOMPARE(b.error, QNetworkReply::ProtocolFailure);
+
+        server.enqueue(Script::response(302, { { "Location", "/final" } }));
+        server.enqueue(text("final"));
+        Watch c(network.get(QNetworkRequest(server.url())));
+        WAIT_FINISHED(c);
+        QCOMPARE(c.body, QByteArray("final"));
+        QVERIFY(!c.reply->attribute(QNetworkRequest::RedirectionTargetAttribute).isValid());
+    }
+
+    // Chunked framing together with a Content-Length: read as chunked, but the connection is not
+    // reused (a proxy on the way may have framed it by the length).
+    void chunkedWithContentLengthIsNotReused()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        server.enqueue(Script().raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"
+                                    "2\r\nok\r\n0\r\n\r\n"));
+        server.enqueue(text("second"));
+        FastNetworkAccessManager network;
+        Watch a(network.get(request(server.url())));
+        WAIT_FINISHED(a);
+        QCOMPARE(a.body, QByteArray("ok"));
+        Watch b(network.get(request(server.url())));
+        WAIT_FINISHED(b);
+        QCOMPARE(b.body, QByteArray("second"));
+        QCOMPARE(server.totalConnectionCount(), 2);
+
+        server.enqueue(Script().raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: xchunked\r\n\r\nraw body").close());
+        Watch c(network.get(request(server.url())));
+        WAIT_FINISHED(c);
+        QCOMPARE(c.body, QByteArray("raw body")); // not chunked: read until the server closes
     }
 
     void deletingTheManagerWithRepliesInFlight()
