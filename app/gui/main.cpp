@@ -11,6 +11,7 @@
 #include "auth/Install.h"
 #include "config/Config.h"
 #include "session/SessionManager.h"
+#include "transport/FastNetworkAccessManager.h"
 #include "util/SignalWatcher.h"
 
 #include "lanyard/Version.h"
@@ -105,7 +106,7 @@ int main(int argc, char** argv)
     lanyard::auth::install();
     // A child of the application, created after the process-wide identity: it outlives every
     // user of it (the identity is deleted first, as an earlier child).
-    auto* network = new QNetworkAccessManager(&app);
+    auto* network = new lanyard::FastNetworkAccessManager(&app);
     lanyard::auth::identity()->setNetwork(network);
     lanyard::auth::identity()->setBrowserLauncher(lanyard::ui::desktopBrowser());
     lanyard::SessionManager manager;

@@ -14,6 +14,7 @@
 #include "auth/Identity.h"
 #include "auth/Install.h"
 #include "auth/Lifecycle.h"
+#include "transport/FastNetworkAccessManager.h"
 #include "session/ServerSession.h"
 #include "session/SessionManager.h"
 #include "util/Json.h"
@@ -67,7 +68,7 @@ int main(int argc, char** argv)
         return usage("--config and --open-with are required");
 
     auth::install();
-    auto* network = new QNetworkAccessManager(&app);
+    auto* network = new FastNetworkAccessManager(&app);
     auth::IdentityManager* identity = auth::identity();
     identity->setNetwork(network);
     identity->setBrowserLauncher(auth::browser::command(openWith));

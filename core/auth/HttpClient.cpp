@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "auth/HttpClient.h"
 
+#include "transport/FastNetworkAccessManager.h"
 #include "util/Logging.h"
 #include "util/Redact.h"
 
@@ -63,7 +64,7 @@ bool HttpResponse::isJson() const
 }
 
 HttpClient::HttpClient(QNetworkAccessManager* network, QObject* parent)
-    : QObject(parent), m_network(network ? network : new QNetworkAccessManager(this))
+    : QObject(parent), m_network(network ? network : new FastNetworkAccessManager(this))
 {
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "transport/StreamableHttpTransport.h"
 
+#include "transport/FastNetworkAccessManager.h"
 #include "transport/MessageParser.h"
 #include "transport/SseParser.h"
 #include "transport/WwwAuthenticate.h"
@@ -177,7 +178,7 @@ StreamableHttpTransport::~StreamableHttpTransport()
 
 void StreamableHttpTransport::init(QNetworkAccessManager* network)
 {
-    m_network = network ? network : new QNetworkAccessManager(this);
+    m_network = network ? network : new FastNetworkAccessManager(this);
 }
 
 void StreamableHttpTransport::setTokenProvider(TokenProvider* provider)
