@@ -11,6 +11,7 @@
 
 #include <QLoggingCategory>
 #include <QNetworkReply>
+#include <QNetworkAccessManager>
 #include <QOAuth2AuthorizationCodeFlow>
 #include <QtGlobal>
 
@@ -389,6 +390,11 @@ void AuthorizationCodeSignIn::cleanup()
     if (m_listener)
         m_listener->close();
     if (m_flow) {
+        // Qt's flow listens to the manager's authenticationRequired (to answer a token endpoint's
+        // challenge with the client's credentials). It stops now, not when the flow is deleted: while
+        // anybody listens, FastNetworkAccessManager sends every request through Qt's HTTP stack,
+        // and the requests the sign-in starts (token exchanges for every server) come before that.
+        QObject::disconnect(m_http->network(), &QNetworkAccessManager::authenticationRequired, m_flow, nullptr);
         m_flow->disconnect(this);
         m_flow->setModifyParametersFunction({});
         m_flow->deleteLater();

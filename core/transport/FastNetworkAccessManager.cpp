@@ -202,6 +202,7 @@ private:
     bool m_reused = false;
     bool m_retried = false;
     bool m_gotBytes = false;
+    bool m_stream = false; // an event stream: its connection is not counted against the host's limit
     int m_quiet = 0; // > 0: socket signals are handled on the next event loop pass
     bool m_pumpQueued = false;
     QTimer* m_timer = nullptr;
@@ -290,7 +291,7 @@ FastHttpReply::~FastHttpReply()
         QObject::disconnect(socket, nullptr, this, nullptr);
         socket->abort();
         if (m_manager)
-            m_manager->releaseSocket(m_key, socket, false);
+            m_manager->releaseSocket(m_key, socket, false, !m_stream);
         else
             socket->deleteLater();
     }
@@ -736,6 +737,7 @@ bool FastHttpReply::headersDone()
     QByteArray connection;
     QByteArray location;
     QByteArray setCookie;
+    QByteArray contentType;
     for (const auto& header : std::as_const(joined)) {
         if (header.first.compare("Content-Length", Qt::CaseInsensitive) == 0)
             contentLength = header.second;
@@ -747,6 +749,8 @@ bool FastHttpReply::headersDone()
             location = header.second;
         else if (header.first.compare("Set-Cookie", Qt::CaseInsensitive) == 0)
             setCookie = header.second;
+        else if (header.first.compare("Content-Type", Qt::CaseInsensitive) == 0)
+            contentType = header.second;
     }
     if (headerHasToken(connection, "close"))
         m_keepAlive = false;
@@ -806,6 +810,14 @@ bool FastHttpReply::headersDone()
         m_setHeaderNames.append(header.first);
     }
     setAttribute(QNetworkRequest::HttpStatusCodeAttribute, m_status);
+    // An event stream may stay open for as long as the session: it does not take one of the host's
+    // connections, or a few servers behind one origin, each listening, would leave none for requests.
+    const bool stream
+        = !m_following && m_mode != BodyMode::None && contentType.trimmed().toLower().startsWith("text/event-stream");
+    if (stream && !m_stream && m_manager) {
+        m_stream = true;
+        m_manager->stopCounting(m_key);
+    }
     setAttribute(QNetworkRequest::ConnectionEncryptedAttribute, qobject_cast<QSslSocket*>(m_socket) != nullptr);
     setAttribute(QNetworkRequest::Http2WasUsedAttribute, false);
     setAttribute(QNetworkRequest::HttpPipeliningWasUsedAttribute, false);
@@ -1129,7 +1141,7 @@ void FastHttpReply::releaseSocket(bool reusable)
     if (!reusable)
         socket->abort();
     if (m_manager)
-        m_manager->releaseSocket(m_key, socket, reusable);
+        m_manager->releaseSocket(m_key, socket, reusable, !std::exchange(m_stream, false));
     else
         socket->deleteLater();
 }
@@ -1403,9 +1415,20 @@ void FastNetworkAccessManager::requestSocket(detail::FastHttpReply* reply, const
     host.waiting.append(reply);
 }
 
-void FastNetworkAccessManager::releaseSocket(const QString& key, QAbstractSocket* socket, bool reusable)
+void FastNetworkAccessManager::stopCounting(const QString& key)
 {
     Host& host = m_hosts[key];
+    --host.open;
+    if (!host.waiting.isEmpty())
+        QMetaObject::invokeMethod(
+            this, [this, key] { serveWaiting(key); }, Qt::QueuedConnection);
+}
+
+void FastNetworkAccessManager::releaseSocket(const QString& key, QAbstractSocket* socket, bool reusable, bool counted)
+{
+    Host& host = m_hosts[key];
+    if (!counted)
+        ++host.open; // a stream's connection: counted again from here on
     if (!reusable) {
         --host.open;
         socket->deleteLater();

@@ -24,7 +24,8 @@ class FastHttpReply;
 // info in the URL, a body that is not a sequential device, nobody listening to
 // authenticationRequired), createRequest() returns a reply of its own instead: pooled keep-alive
 // sockets (QTcpSocket, or QSslSocket with the request's SSL configuration and normal peer
-// verification), buffered reads, up to 16 connections per host. Everything else (proxies, other
+// verification), buffered reads, up to 16 connections per host (event streams, which may stay
+// open for a whole session, are not counted). Everything else (proxies, other
 // schemes, uploads from a stream, a manager with a cache, HTTP/2 with prior knowledge,
 // authentication challenges answered by a slot) goes to QNetworkAccessManager. Why not libcurl:
 // docs/decisions/0007-own-http11-fast-path.md.
@@ -62,8 +63,8 @@ public:
     void setFastPathEnabled(bool enabled) { m_enabled = enabled; }
     bool fastPathEnabled() const { return m_enabled; }
 
-    // For tests and diagnostics: connections of the fast path (busy or idle), idle ones, and the
-    // requests it took.
+    // For tests and diagnostics: connections of the fast path (busy or idle; event streams not
+    // counted), idle ones, and the requests it took.
     int openConnectionCount() const;
     int idleConnectionCount() const;
     qint64 fastRequestCount() const { return m_fastRequests; }
@@ -98,7 +99,11 @@ private:
     }
     // The reply gets a socket now (attachSocket) or later, when one is free. `fresh`: not an idle one.
     void requestSocket(detail::FastHttpReply* reply, const QString& key, bool fresh);
-    void releaseSocket(const QString& key, QAbstractSocket* socket, bool reusable);
+    // `counted`: false for the connection of an event stream (see stopCounting).
+    void releaseSocket(const QString& key, QAbstractSocket* socket, bool reusable, bool counted);
+    // The connection of an answer that turned out to be an event stream no longer counts against
+    // the host's limit: long-lived streams of servers behind one origin would otherwise block it.
+    void stopCounting(const QString& key);
     void forgetReply(detail::FastHttpReply* reply);
     void leaveQueue(detail::FastHttpReply* reply);
     void dropIdle(QAbstractSocket* socket);

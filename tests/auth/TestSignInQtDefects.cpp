@@ -6,6 +6,7 @@
 #include "LogCapture.h"
 
 #include "auth/KeySets.h"
+#include "transport/FastNetworkAccessManager.h"
 #include "auth/SignIn.h"
 #include "crypto/Pkce.h"
 
@@ -25,6 +26,7 @@ private slots:
     void init();
     void cleanup();
     void sendsPkceS256();
+    void requestsAfterSignInTakeTheFastPath();
     void codeIsNotEncodedTwice();
     void stateIsFreshAndStrong();
     void stateMismatchIsRefused();
@@ -99,6 +101,28 @@ void TestSignInQtDefects::sendsPkceS256()
     const QString verifier = m_as->formValue(token[0].body, QStringLiteral("code_verifier"));
     QVERIFY(crypto::pkce::isValidVerifier(verifier));
     QVERIFY(crypto::pkce::verifyS256(verifier, challenge));
+}
+
+// Qt's flow listens to the manager's authenticationRequired while it redeems the code; when the
+// sign-in has finished nobody does, so the requests that follow (a token exchange per server,
+// started from the succeeded handler) take Lanyard's own HTTP path, not Qt's (6 connections per host).
+void TestSignInQtDefects::requestsAfterSignInTakeTheFastPath()
+{
+    auto* network = qobject_cast<FastNetworkAccessManager*>(m_http->network());
+    QVERIFY(network);
+    auto s = makeSignIn(options());
+    s->setBrowserLauncher(authtest::redirectingBrowser(&m_nam, m_as.get(), "c", {}, nullptr));
+    qint64 fastBefore = -1;
+    qint64 fastAfter = -1;
+    connect(s.get(), &AuthorizationCodeSignIn::succeeded, this, [&] {
+        fastBefore = network->fastRequestCount();
+        m_http->get(QUrl(m_as->base() + QStringLiteral("/jwks")), {}, this, [](const HttpResponse&) {});
+        fastAfter = network->fastRequestCount();
+    });
+    QSignalSpy ok(s.get(), &AuthorizationCodeSignIn::succeeded);
+    s->start();
+    QVERIFY(ok.wait(10000));
+    QCOMPARE(fastAfter, fastBefore + 1);
 }
 
 void TestSignInQtDefects::codeIsNotEncodedTwice()

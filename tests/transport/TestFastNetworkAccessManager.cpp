@@ -420,6 +420,35 @@ private slots:
         QCOMPARE(server.totalConnectionCount(), 16);
     }
 
+    // Event streams stay open for a session; several servers behind one origin each listening
+    // must not leave the host without a connection for requests.
+    void eventStreamsDoNotTakeTheHostsConnections()
+    {
+        FakeHttpServer server;
+        QVERIFY(server.listen());
+        server.setHandler([](const FakeHttpServer::Request& r) {
+            if (r.method == "GET")
+                return Script().chunkedHead(200, { { "Content-Type", "text/event-stream" } }).chunk(": hi\n\n").hang();
+            return Script::json(R"({"ok":true})");
+        });
+        FastNetworkAccessManager network;
+        network.setMaxConnectionsPerHost(2);
+        std::vector<std::unique_ptr<Watch>> streams;
+        for (int i = 0; i < 3; ++i)
+            streams.push_back(std::make_unique<Watch>(network.get(request(server.url(QStringLiteral("/sse"))))));
+        for (const auto& w : streams)
+            QTRY_VERIFY_WITH_TIMEOUT(w->readyReads > 0, 5000);
+        QCOMPARE(network.openConnectionCount(), 0); // streams are not counted
+        Watch post(network.post(request(server.url(QStringLiteral("/mcp"))), QByteArray("{}")));
+        WAIT_FINISHED(post);
+        QCOMPARE(post.body, QByteArray(R"({"ok":true})"));
+        QCOMPARE(network.openConnectionCount(), 1);
+        for (const auto& w : streams)
+            w->reply->abort();
+        QCOMPARE(network.openConnectionCount(), 1); // the post's idle connection
+        QCOMPARE(network.idleConnectionCount(), 1);
+    }
+
     void readBufferSizeHoldsTheServerBack()
     {
         FakeHttpServer server;
