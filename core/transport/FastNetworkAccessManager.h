@@ -24,7 +24,7 @@ class FastHttpReply;
 // info in the URL, a body that is not a sequential device, nobody listening to
 // authenticationRequired), createRequest() returns a reply of its own instead: pooled keep-alive
 // sockets (QTcpSocket, or QSslSocket with the request's SSL configuration and normal peer
-// verification), buffered reads, up to 16 connections per host (event streams, which may stay
+// verification), buffered reads, up to 32 connections per host (event streams, which may stay
 // open for a whole session, are not counted). Everything else (proxies, other
 // schemes, uploads from a stream, a manager with a cache, HTTP/2 with prior knowledge,
 // authentication challenges answered by a slot) goes to QNetworkAccessManager. Why not libcurl:
@@ -52,7 +52,7 @@ class FastNetworkAccessManager : public QNetworkAccessManager
 {
     Q_OBJECT
 public:
-    static constexpr int kDefaultMaxConnectionsPerHost = 16;
+    static constexpr int kDefaultMaxConnectionsPerHost = 32;
     static constexpr int kIdleTimeoutMs = 60000;
 
     explicit FastNetworkAccessManager(QObject* parent = nullptr);
