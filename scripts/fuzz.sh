@@ -5,7 +5,8 @@
 #   scripts/fuzz.sh [--no-build] [SECONDS] [TARGET ...]
 #
 #   SECONDS   time per target (default 60), passed to libFuzzer as -max_total_time
-#   TARGET    sse jsonrpc jwt jwks www_authenticate loopback_request discovery config large_message (default: all)
+#   TARGET    sse jsonrpc jwt jwks www_authenticate loopback_request discovery config large_message
+#             http_response (default: all)
 #   --no-build  use the existing build-fuzz/ as it is
 #
 # The committed seed corpus (tests/fuzz/corpus/<target>) is copied to a scratch directory first,
@@ -28,7 +29,7 @@ case "${1:-}" in
     ''|*[!0-9]*) ;;
     *) seconds=$1; shift ;;
 esac
-targets=${*:-"sse jsonrpc jwt jwks www_authenticate loopback_request discovery config large_message"}
+targets=${*:-"sse jsonrpc jwt jwks www_authenticate loopback_request discovery config large_message http_response"}
 
 if [ "$build" = 1 ]; then
     # Only one C++ build at a time on shared machines: take the lock when there is one.

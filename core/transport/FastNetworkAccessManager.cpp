@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "transport/FastNetworkAccessManager.h"
 
+#include "transport/HttpResponseParser.h"
+
 #include "util/Logging.h"
 
 #include <QBuffer>
@@ -26,10 +28,6 @@ namespace lanyard {
 
 namespace {
 
-constexpr qsizetype kMaxLineBytes = 64 * 1024; // a status line, header line or chunk-size line
-constexpr qsizetype kMaxHeaderBytes = 256 * 1024; // all header lines of one answer
-constexpr int kMaxHeaderCount = 500;
-constexpr int kMaxInterimAnswers = 10; // 100 Continue, 103 Early Hints… before the answer
 constexpr qint64 kIdleCheckMs = 10000;
 
 int defaultPort(const QString& scheme)
@@ -106,15 +104,6 @@ bool isSafeHeaderValue(const QByteArray& value)
     return !value.contains('\r') && !value.contains('\n') && !value.contains('\0');
 }
 
-bool headerHasToken(const QByteArray& value, const char* token)
-{
-    for (const QByteArray& part : value.split(',')) {
-        if (part.trimmed().compare(token, Qt::CaseInsensitive) == 0)
-            return true;
-    }
-    return false;
-}
-
 } // namespace
 
 namespace detail {
@@ -154,18 +143,14 @@ protected:
 private:
     // HandedOff: a redirect went to QNetworkAccessManager (m_inner), whose reply this one relays.
     enum class State { Waiting, Exchanging, RedirectPending, HandedOff, Done };
-    enum class Phase { StatusLine, Headers, Body, Complete };
-    enum class BodyMode { None, Length, Chunked, UntilClose };
-    enum class ChunkPhase { Size, Data, DataEnd, Trailers };
     enum class Parse { More, Complete, Error };
 
     void sendRequest();
     void pump();
     void queuePump();
     Parse parse(bool* newHead, bool* newBody);
-    bool takeLine(QByteArray* line, bool* error);
-    bool headersDone();
-    void appendBody(qsizetype length);
+    void headersDone();
+    void takeBody(QByteArray& chunk, bool* newBody);
     void responseComplete(bool newHead, bool newBody);
     void connectionEnded();
     void handleRedirect();
@@ -209,20 +194,9 @@ private:
     QPointer<QNetworkReply> m_inner;
 
     // The answer being read.
-    QByteArray m_in;
-    qsizetype m_inPos = 0;
-    Phase m_phase = Phase::StatusLine;
-    BodyMode m_mode = BodyMode::None;
-    ChunkPhase m_chunkPhase = ChunkPhase::Size;
-    qint64 m_remaining = 0;
-    qsizetype m_headerBytes = 0;
-    int m_status = 0;
-    int m_interimAnswers = 0;
-    bool m_http10 = false;
-    bool m_keepAlive = true;
+    HttpResponseParser m_parser;
     bool m_following = false; // a redirect that is followed: its body is dropped
     QUrl m_redirectTarget;
-    QList<QPair<QByteArray, QByteArray>> m_headers;
     QList<QByteArray> m_setHeaderNames;
 
     // The body as the user reads it.
@@ -242,6 +216,7 @@ FastHttpReply::FastHttpReply(FastNetworkAccessManager* manager, QNetworkAccessMa
 {
     setOperation(op);
     setRequest(request);
+    m_parser.reset(m_verb == "HEAD");
     setUrl(m_url);
     open(QIODevice::ReadOnly);
 
@@ -506,16 +481,7 @@ void FastHttpReply::pump()
         return;
     }
     if (!isPaused() && m_socket->bytesAvailable() > 0) {
-        if (m_inPos >= m_in.size()) {
-            m_in = m_socket->readAll();
-            m_inPos = 0;
-        } else {
-            if (m_inPos > 0) {
-                m_in.remove(0, m_inPos);
-                m_inPos = 0;
-            }
-            m_in.append(m_socket->readAll());
-        }
+        m_parser.append(m_socket->readAll());
         m_gotBytes = true;
         touchTimer();
     }
@@ -538,263 +504,40 @@ void FastHttpReply::pump()
         connectionEnded();
 }
 
-bool FastHttpReply::takeLine(QByteArray* line, bool* error)
-{
-    const qsizetype end = m_in.indexOf('\n', m_inPos);
-    if (end < 0) {
-        if (m_in.size() - m_inPos > kMaxLineBytes) {
-            *error = true;
-            fail(ProtocolFailure, QStringLiteral("The server sent a line of more than %1 bytes").arg(kMaxLineBytes));
-        }
-        return false;
-    }
-    qsizetype stop = end;
-    if (stop > m_inPos && m_in.at(stop - 1) == '\r')
-        --stop;
-    *line = m_in.mid(m_inPos, stop - m_inPos);
-    m_inPos = end + 1;
-    return true;
-}
-
 FastHttpReply::Parse FastHttpReply::parse(bool* newHead, bool* newBody)
 {
-    QByteArray line;
-    bool error = false;
+    QByteArray chunk;
     while (true) {
-        switch (m_phase) {
-        case Phase::StatusLine: {
-            if (!takeLine(&line, &error))
-                return error ? Parse::Error : Parse::More;
-            if (line.isEmpty())
-                continue; // tolerated before a status line
-            if (!line.startsWith("HTTP/1.") || line.size() < 12 || line.at(8) != ' ') {
-                fail(ProtocolFailure, QStringLiteral("The server's answer does not start with an HTTP/1 status line"));
-                return Parse::Error;
-            }
-            bool ok = false;
-            const int status = line.mid(9, 3).toInt(&ok);
-            if (!ok || status < 100 || status > 999 || (line.size() > 12 && line.at(12) != ' ')) {
-                fail(ProtocolFailure, QStringLiteral("The server's status line has no valid status code"));
-                return Parse::Error;
-            }
-            m_status = status;
-            m_http10 = line.at(7) == '0';
-            m_keepAlive = !m_http10;
-            m_headers.clear();
-            m_headerBytes = 0;
-            if (status < 200 && ++m_interimAnswers > kMaxInterimAnswers) {
-                fail(ProtocolFailure,
-                    QStringLiteral("The server sent more than %1 interim (1xx) answers").arg(kMaxInterimAnswers));
-                return Parse::Error;
-            }
-            setAttribute(QNetworkRequest::HttpReasonPhraseAttribute, QString::fromLatin1(line.mid(13).trimmed()));
-            m_phase = Phase::Headers;
-            break;
-        }
-        case Phase::Headers: {
-            if (!takeLine(&line, &error))
-                return error ? Parse::Error : Parse::More;
-            m_headerBytes += line.size() + 2;
-            if (m_headerBytes > kMaxHeaderBytes || m_headers.size() > kMaxHeaderCount) {
-                fail(ProtocolFailure,
-                    QStringLiteral("The server sent headers of more than %1 bytes").arg(kMaxHeaderBytes));
-                return Parse::Error;
-            }
-            if (line.contains('\0')) {
-                fail(ProtocolFailure, QStringLiteral("The server sent a header line with a NUL byte"));
-                return Parse::Error;
-            }
-            line.replace('\r', ' '); // a bare CR inside a line (RFC 9112 2.2)
-            if (!line.isEmpty()) {
-                if ((line.at(0) == ' ' || line.at(0) == '\t') && !m_headers.isEmpty()) {
-                    m_headers.last().second += ' ' + line.trimmed(); // obsolete line folding
-                    continue;
-                }
-                const qsizetype colon = line.indexOf(':');
-                if (colon <= 0) {
-                    fail(ProtocolFailure, QStringLiteral("The server sent a malformed header line"));
-                    return Parse::Error;
-                }
-                m_headers.append({ line.left(colon).trimmed(), line.mid(colon + 1).trimmed() });
-                continue;
-            }
-            if (m_status >= 100 && m_status < 200) {
-                if (m_status == 101) {
-                    fail(ProtocolFailure, QStringLiteral("The server switched protocols (HTTP 101)"));
-                    return Parse::Error;
-                }
-                m_phase = Phase::StatusLine; // 100 Continue, 103 Early Hints: the answer follows
-                continue;
-            }
-            if (!headersDone())
-                return Parse::Error;
+        switch (m_parser.parse(&chunk)) {
+        case HttpResponseParser::Result::Head:
+            headersDone();
             *newHead = !m_following;
-            if (m_phase == Phase::Complete)
-                return Parse::Complete;
-            break;
-        }
-        case Phase::Body: {
-            const qsizetype have = m_in.size() - m_inPos;
-            switch (m_mode) {
-            case BodyMode::None:
-                m_phase = Phase::Complete;
-                return Parse::Complete;
-            case BodyMode::UntilClose:
-                if (have > 0) {
-                    appendBody(have);
-                    *newBody = true;
-                }
-                return Parse::More;
-            case BodyMode::Length: {
-                const qsizetype take = static_cast<qsizetype>(std::min<qint64>(have, m_remaining));
-                if (take > 0) {
-                    appendBody(take);
-                    m_remaining -= take;
-                    *newBody = true;
-                }
-                if (m_remaining == 0) {
-                    m_phase = Phase::Complete;
-                    return Parse::Complete;
-                }
-                return Parse::More;
-            }
-            case BodyMode::Chunked:
-                switch (m_chunkPhase) {
-                case ChunkPhase::Size: {
-                    if (!takeLine(&line, &error))
-                        return error ? Parse::Error : Parse::More;
-                    qsizetype end = line.indexOf(';');
-                    const QByteArray digits = (end < 0 ? line : line.left(end)).trimmed();
-                    bool ok = false;
-                    const qint64 size = digits.toLongLong(&ok, 16);
-                    if (!ok || size < 0 || digits.isEmpty()) {
-                        fail(ProtocolFailure, QStringLiteral("The server sent a malformed chunk size"));
-                        return Parse::Error;
-                    }
-                    if (size == 0) {
-                        m_chunkPhase = ChunkPhase::Trailers;
-                    } else {
-                        m_remaining = size;
-                        m_chunkPhase = ChunkPhase::Data;
-                    }
-                    break;
-                }
-                case ChunkPhase::Data: {
-                    if (have == 0)
-                        return Parse::More;
-                    const qsizetype take = static_cast<qsizetype>(std::min<qint64>(have, m_remaining));
-                    appendBody(take);
-                    m_remaining -= take;
-                    *newBody = true;
-                    if (m_remaining == 0)
-                        m_chunkPhase = ChunkPhase::DataEnd;
-                    break;
-                }
-                case ChunkPhase::DataEnd:
-                    if (!takeLine(&line, &error))
-                        return error ? Parse::Error : Parse::More;
-                    if (!line.isEmpty()) {
-                        fail(ProtocolFailure, QStringLiteral("The server sent a chunk longer than announced"));
-                        return Parse::Error;
-                    }
-                    m_chunkPhase = ChunkPhase::Size;
-                    break;
-                case ChunkPhase::Trailers:
-                    if (!takeLine(&line, &error))
-                        return error ? Parse::Error : Parse::More;
-                    if (line.isEmpty()) {
-                        m_phase = Phase::Complete;
-                        return Parse::Complete;
-                    }
-                    break;
-                }
-                break;
-            }
-            break;
-        }
-        case Phase::Complete:
+            continue;
+        case HttpResponseParser::Result::More:
+            takeBody(chunk, newBody);
+            return Parse::More;
+        case HttpResponseParser::Result::Complete:
+            takeBody(chunk, newBody);
             return Parse::Complete;
+        case HttpResponseParser::Result::Error:
+            fail(ProtocolFailure, m_parser.error());
+            return Parse::Error;
         }
     }
 }
 
-bool FastHttpReply::headersDone()
+void FastHttpReply::headersDone()
 {
-    // Repeated headers are joined as QNetworkAccessManager joins them.
-    QList<QPair<QByteArray, QByteArray>> joined;
-    for (const auto& header : std::as_const(m_headers)) {
-        auto it = std::find_if(joined.begin(), joined.end(),
-            [&header](const auto& j) { return j.first.compare(header.first, Qt::CaseInsensitive) == 0; });
-        if (it == joined.end()) {
-            joined.append(header);
-            continue;
-        }
-        const bool isCookie = header.first.compare("Set-Cookie", Qt::CaseInsensitive) == 0;
-        it->second += (isCookie ? "\n" : ", ") + header.second;
-    }
-    QByteArray contentLength;
-    QByteArray transferEncoding;
-    QByteArray connection;
-    QByteArray location;
-    QByteArray setCookie;
-    QByteArray contentType;
-    for (const auto& header : std::as_const(joined)) {
-        if (header.first.compare("Content-Length", Qt::CaseInsensitive) == 0)
-            contentLength = header.second;
-        else if (header.first.compare("Transfer-Encoding", Qt::CaseInsensitive) == 0)
-            transferEncoding = header.second;
-        else if (header.first.compare("Connection", Qt::CaseInsensitive) == 0)
-            connection = header.second;
-        else if (header.first.compare("Location", Qt::CaseInsensitive) == 0)
-            location = header.second;
-        else if (header.first.compare("Set-Cookie", Qt::CaseInsensitive) == 0)
-            setCookie = header.second;
-        else if (header.first.compare("Content-Type", Qt::CaseInsensitive) == 0)
-            contentType = header.second;
-    }
-    if (headerHasToken(connection, "close"))
-        m_keepAlive = false;
-    else if (headerHasToken(connection, "keep-alive"))
-        m_keepAlive = true;
-
-    const bool noBody = m_verb == "HEAD" || m_status == 204 || m_status == 304;
-    if (noBody) {
-        m_mode = BodyMode::None;
-    } else if (!transferEncoding.isEmpty()) {
-        const QList<QByteArray> codings = transferEncoding.split(',');
-        if (codings.last().trimmed().compare("chunked", Qt::CaseInsensitive) != 0) {
-            m_mode = BodyMode::UntilClose;
-            m_keepAlive = false;
-        } else {
-            m_mode = BodyMode::Chunked;
-            m_chunkPhase = ChunkPhase::Size;
-            // Framing that a proxy on the way may have read otherwise: not reused (RFC 9112 6.3).
-            if (!contentLength.isEmpty() || m_http10)
-                m_keepAlive = false;
-        }
-    } else if (!contentLength.isEmpty()) {
-        // "5, 5" (a repeated header) is accepted when every value is the same.
-        qint64 length = -1;
-        for (const QByteArray& part : contentLength.split(',')) {
-            bool ok = false;
-            const qint64 value = part.trimmed().toLongLong(&ok);
-            if (!ok || value < 0 || (length >= 0 && value != length)) {
-                fail(ProtocolFailure, QStringLiteral("The server sent an invalid Content-Length"));
-                return false;
-            }
-            length = value;
-        }
-        m_mode = BodyMode::Length;
-        m_remaining = length;
-    } else {
-        m_mode = BodyMode::UntilClose;
-        m_keepAlive = false;
-    }
+    const int status = m_parser.status();
+    const QByteArray location = m_parser.header("Location");
+    const QByteArray setCookie = m_parser.header("Set-Cookie");
+    const QByteArray contentType = m_parser.header("Content-Type");
+    setAttribute(QNetworkRequest::HttpReasonPhraseAttribute, QString::fromLatin1(m_parser.reasonPhrase()));
 
     m_following = false;
     m_redirectTarget = QUrl();
     setAttribute(QNetworkRequest::RedirectionTargetAttribute, QVariant()); // not the previous hop's
-    if (isRedirectStatus(m_status) && !location.isEmpty()) {
+    if (isRedirectStatus(status) && !location.isEmpty()) {
         const QUrl raw = QUrl::fromEncoded(location);
         setAttribute(QNetworkRequest::RedirectionTargetAttribute, raw);
         m_redirectTarget = m_url.resolved(raw);
@@ -805,15 +548,15 @@ bool FastHttpReply::headersDone()
     for (const QByteArray& name : std::as_const(m_setHeaderNames))
         setRawHeader(name, QByteArray());
     m_setHeaderNames.clear();
-    for (const auto& header : std::as_const(joined)) {
+    for (const auto& header : m_parser.headers()) {
         setRawHeader(header.first, header.second);
         m_setHeaderNames.append(header.first);
     }
-    setAttribute(QNetworkRequest::HttpStatusCodeAttribute, m_status);
+    setAttribute(QNetworkRequest::HttpStatusCodeAttribute, status);
     // An event stream may stay open for as long as the session: it does not take one of the host's
     // connections, or a few servers behind one origin, each listening, would leave none for requests.
-    const bool stream
-        = !m_following && m_mode != BodyMode::None && contentType.trimmed().toLower().startsWith("text/event-stream");
+    const bool stream = !m_following && m_parser.framing() != HttpResponseParser::Framing::None
+        && contentType.trimmed().toLower().startsWith("text/event-stream");
     if (stream && !m_stream && m_manager) {
         m_stream = true;
         m_manager->stopCounting(m_key);
@@ -832,33 +575,24 @@ bool FastHttpReply::headersDone()
         if (!cookies.isEmpty())
             m_manager->cookieJar()->setCookiesFromUrl(cookies, m_url);
     }
-
-    m_phase = m_mode == BodyMode::None ? Phase::Complete : Phase::Body;
-    return true;
 }
 
-void FastHttpReply::appendBody(qsizetype length)
+void FastHttpReply::takeBody(QByteArray& chunk, bool* newBody)
 {
-    if (m_following) {
-        m_inPos += length; // the body of a redirect that is followed is dropped
+    if (chunk.isEmpty() || m_following) // the body of a redirect that is followed is dropped
         return;
-    }
+    *newBody = true;
     if (m_outPos >= m_out.size()) {
-        if (m_inPos == 0 && length == m_in.size()) {
-            m_out = std::move(m_in); // the whole read is body: no copy
-            m_in = QByteArray();
-            m_inPos = 0;
+        m_out = std::move(chunk); // nothing unread: no copy
+        m_outPos = 0;
+    } else {
+        if (m_outPos > 0 && m_outPos >= m_out.size() / 2) {
+            m_out.remove(0, m_outPos);
             m_outPos = 0;
-            return;
         }
-        m_out.clear();
-        m_outPos = 0;
-    } else if (m_outPos > 0 && m_outPos >= m_out.size() / 2) {
-        m_out.remove(0, m_outPos);
-        m_outPos = 0;
+        m_out.append(chunk);
     }
-    m_out.append(m_in.constData() + m_inPos, length);
-    m_inPos += length;
+    chunk = QByteArray();
 }
 
 bool FastHttpReply::emitProgress(bool newHead, bool newBody)
@@ -880,12 +614,10 @@ bool FastHttpReply::emitProgress(bool newHead, bool newBody)
 void FastHttpReply::responseComplete(bool newHead, bool newBody)
 {
     // Not reused while part of our request is unsent (a server may answer before it read a body).
-    const bool reusable = m_keepAlive && m_inPos >= m_in.size() && m_socket
+    const bool reusable = m_parser.keepAlive() && m_parser.unconsumed() == 0 && m_socket
         && m_socket->state() == QAbstractSocket::ConnectedState && m_socket->bytesAvailable() == 0
         && m_socket->bytesToWrite() == 0;
     releaseSocket(reusable);
-    m_in = QByteArray();
-    m_inPos = 0;
     if (m_following) {
         handleRedirect();
         return;
@@ -904,8 +636,8 @@ void FastHttpReply::responseComplete(bool newHead, bool newBody)
         if (!self || isFinished())
             return;
     }
-    if (m_status >= 400) {
-        finishWith(errorForStatus(m_status),
+    if (m_parser.status() >= 400) {
+        finishWith(errorForStatus(m_parser.status()),
             QNetworkReply::tr("Error transferring %1 - server replied: %2")
                 .arg(m_url.toString(), attribute(QNetworkRequest::HttpReasonPhraseAttribute).toString()));
         return;
@@ -915,13 +647,12 @@ void FastHttpReply::responseComplete(bool newHead, bool newBody)
 
 void FastHttpReply::connectionEnded()
 {
-    if (m_phase == Phase::Body && m_mode == BodyMode::UntilClose) {
+    if (m_parser.endOfInput()) {
         releaseSocket(false);
         if (m_following) {
             handleRedirect();
             return;
         }
-        m_phase = Phase::Complete;
         responseComplete(false, false);
         return;
     }
@@ -1006,7 +737,8 @@ void FastHttpReply::followRedirect()
 {
     const QUrl target = m_redirectTarget;
     --m_redirectsLeft;
-    if (m_status == 303 || ((m_status == 301 || m_status == 302) && m_verb == "POST")) {
+    const int status = m_parser.status();
+    if (status == 303 || ((status == 301 || status == 302) && m_verb == "POST")) {
         if (m_verb != "HEAD") {
             m_verb = "GET";
             setOperation(QNetworkAccessManager::GetOperation);
@@ -1119,13 +851,7 @@ void FastHttpReply::innerFinished()
 
 void FastHttpReply::resetResponse()
 {
-    m_in = QByteArray();
-    m_inPos = 0;
-    m_phase = Phase::StatusLine;
-    m_mode = BodyMode::None;
-    m_remaining = 0;
-    m_status = 0;
-    m_interimAnswers = 0;
+    m_parser.reset(m_verb == "HEAD");
     m_following = false;
     m_gotBytes = false;
 }

@@ -37,6 +37,7 @@ const std::map<QString, EntryPoint>& entryPoints()
         { QStringLiteral("discovery"), &fuzz::runDiscovery },
         { QStringLiteral("config"), &fuzz::runConfig },
         { QStringLiteral("large_message"), &fuzz::runLargeMessage },
+        { QStringLiteral("http_response"), &fuzz::runHttpResponse },
     };
     return entries;
 }

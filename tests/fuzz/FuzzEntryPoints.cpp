@@ -10,6 +10,7 @@
 #include "protocol/JsonRpcConnection.h"
 #include "protocol/McpClient.h"
 #include "protocol/Transport.h"
+#include "transport/HttpResponseParser.h"
 #include "transport/MessageParser.h"
 #include "transport/SseParser.h"
 #include "transport/WwwAuthenticate.h"
@@ -22,12 +23,12 @@
 #include <QUrl>
 
 #include <algorithm>
+#include <array>
+#include <memory>
 #include <new>
 #include <optional>
 #include <utility>
 #include <vector>
-#include <array>
-#include <memory>
 
 namespace lanyard::fuzz {
 
@@ -455,6 +456,87 @@ bool runLargeMessage(const std::uint8_t* data, std::size_t size)
     // json's operator== compares numbers across types (1 == 1u == 1.0) and dump() prints 1 and 1u
     // alike: compare the node types too.
     return *strict == reference && sameTypes(*strict, reference);
+}
+
+// ---- HTTP/1.1 answers ------------------------------------------------------------------------
+
+namespace {
+
+struct HttpOutcome
+{
+    QList<QByteArray> events; // "head <status> <reason> | name: value | …", "complete", "error <message>"
+    QByteArray body;
+    qsizetype consumed = 0;
+    bool keepAlive = false;
+    bool invariantsHold = true;
+};
+
+HttpOutcome driveHttp(const QByteArray& input, bool head, qsizetype step, bool vary)
+{
+    HttpOutcome o;
+    HttpResponseParser parser;
+    parser.reset(head);
+    qsizetype fed = 0;
+    bool done = false;
+    auto run = [&] {
+        while (true) {
+            const qsizetype before = o.body.size();
+            const HttpResponseParser::Result r = parser.parse(&o.body);
+            if (o.body.size() < before)
+                o.invariantsHold = false; // body bytes are only ever added
+            switch (r) {
+            case HttpResponseParser::Result::Head: {
+                QByteArray e = "head " + QByteArray::number(parser.status()) + ' ' + parser.reasonPhrase();
+                for (const auto& h : parser.headers())
+                    e += " | " + h.first + ": " + h.second;
+                o.events << e;
+                if (parser.status() < 200 || parser.status() > 999)
+                    o.invariantsHold = false; // interim answers are not reported
+                continue;
+            }
+            case HttpResponseParser::Result::Complete:
+                o.events << "complete";
+                return true;
+            case HttpResponseParser::Result::Error:
+                o.events << "error " + parser.error().toUtf8();
+                if (parser.parse(&o.body) != HttpResponseParser::Result::Error || parser.keepAlive())
+                    o.invariantsHold = false; // an error is final
+                return true;
+            case HttpResponseParser::Result::More:
+                return false;
+            }
+        }
+    };
+    qsizetype n = step;
+    while (fed < input.size() && !done) {
+        const qsizetype len = std::min<qsizetype>(n, input.size() - fed);
+        parser.append(input.mid(fed, len));
+        fed += len;
+        done = run();
+        n = vary ? (n % 13) + 1 : step;
+    }
+    if (!done && parser.endOfInput())
+        o.events << "complete at close";
+    o.consumed = fed - parser.unconsumed();
+    o.keepAlive = parser.keepAlive();
+    if (o.body.size() > input.size())
+        o.invariantsHold = false;
+    return o;
+}
+
+} // namespace
+
+bool runHttpResponse(const std::uint8_t* data, std::size_t size)
+{
+    if (size == 0)
+        return true;
+    const std::uint8_t control = data[0];
+    const QByteArray input = bytesOf(data + 1, size - 1);
+    const bool head = control & 0x80;
+    const HttpOutcome whole = driveHttp(input, head, std::max<qsizetype>(input.size(), 1), false);
+    const HttpOutcome pieces = driveHttp(input, head, (control & 0x0f) + 1, control & 0x10);
+    return whole.invariantsHold && pieces.invariantsHold && whole.events == pieces.events && whole.body == pieces.body
+        && whole.consumed == pieces.consumed && whole.keepAlive == pieces.keepAlive;
 }
 
 } // namespace lanyard::fuzz

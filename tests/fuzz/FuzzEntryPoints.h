@@ -31,5 +31,9 @@ bool runConfig(const std::uint8_t* data, std::size_t size);
 // Differential: the transport's strict large-message parser against nlohmann. It may give up, but
 // what it accepts nlohmann must accept too, with the same DOM (types included).
 bool runLargeMessage(const std::uint8_t* data, std::size_t size);
+// The HTTP/1.1 answer parser of FastNetworkAccessManager: the first byte picks HEAD or not and how
+// the rest is cut into pieces; the answer fed whole and fed in pieces must give the same heads,
+// body, end and bytes used.
+bool runHttpResponse(const std::uint8_t* data, std::size_t size);
 
 } // namespace lanyard::fuzz
