@@ -4,6 +4,7 @@
 #include "ArgumentCompleter.h"
 #include "ContentView.h"
 #include "Icons.h"
+#include "ServerListModel.h"
 #include "session/ServerSession.h"
 
 #include <QFormLayout>
@@ -130,6 +131,9 @@ void PromptsPage::setSession(ServerSession* session)
     ++m_serial;
     if (session) {
         m_connections << connect(session, &ServerSession::promptsChanged, this, &PromptsPage::rebuildModel);
+        // The error that says why the session is not connected (waiting for sign-in, say) may come
+        // after the state.
+        m_connections << connect(session, &ServerSession::errorOccurred, this, [this] { updateEmptyState(); });
         m_connections << connect(session, &ServerSession::stateChanged, this, [this] {
             updateEmptyState();
             updateButtons();
@@ -180,7 +184,9 @@ void PromptsPage::updateEmptyState()
     if (!m_session)
         text = tr("Select a server on the left to see its prompts.");
     else if (!hasItems && m_session->state() != ServerSession::State::Connected)
-        text = tr("Connect to %1 to see its prompts.").arg(m_session->name());
+        text = ServerListModel::waitsForSignIn(m_session)
+            ? tr("Sign in (the account button at the top right) to see the prompts of %1.").arg(m_session->name())
+            : tr("Connect to %1 to see its prompts.").arg(m_session->name());
     else if (!hasItems)
         text = tr("%1 offers no prompts.").arg(m_session->name());
     else if (m_current.is_null())

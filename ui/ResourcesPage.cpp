@@ -4,6 +4,7 @@
 #include "ArgumentCompleter.h"
 #include "ContentView.h"
 #include "Icons.h"
+#include "ServerListModel.h"
 #include "UriTemplate.h"
 #include "session/ServerSession.h"
 
@@ -176,6 +177,9 @@ void ResourcesPage::setSession(ServerSession* session)
     if (session) {
         m_connections << connect(session, &ServerSession::resourcesChanged, this, &ResourcesPage::rebuildModel);
         m_connections << connect(session, &ServerSession::resourceTemplatesChanged, this, &ResourcesPage::rebuildModel);
+        // The error that says why the session is not connected (waiting for sign-in, say) may come
+        // after the state.
+        m_connections << connect(session, &ServerSession::errorOccurred, this, [this] { updateEmptyState(); });
         m_connections << connect(session, &ServerSession::stateChanged, this, [this] {
             updateEmptyState();
             updateButtons();
@@ -265,7 +269,9 @@ void ResourcesPage::updateEmptyState()
     if (!m_session)
         text = tr("Select a server on the left to see its resources.");
     else if (!hasItems && m_session->state() != ServerSession::State::Connected)
-        text = tr("Connect to %1 to see its resources.").arg(m_session->name());
+        text = ServerListModel::waitsForSignIn(m_session)
+            ? tr("Sign in (the account button at the top right) to see the resources of %1.").arg(m_session->name())
+            : tr("Connect to %1 to see its resources.").arg(m_session->name());
     else if (!hasItems && m_kind != Kind::AdHoc)
         text = tr("%1 offers no resources.").arg(m_session->name());
     else if (m_kind == Kind::None)

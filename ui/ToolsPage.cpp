@@ -7,6 +7,7 @@
 #include "Icons.h"
 #include "RawJsonEditor.h"
 #include "SchemaForm.h"
+#include "ServerListModel.h"
 #include "ToolItemDelegate.h"
 #include "ToolListModel.h"
 #include "session/ServerSession.h"
@@ -276,6 +277,9 @@ void ToolsPage::setSession(ServerSession* session)
         m_sessionConnections << connect(session, &ServerSession::toolsReset, this, &ToolsPage::onToolsReset);
         m_sessionConnections << connect(session, &ServerSession::toolsAppended, this, &ToolsPage::onToolsAppended);
         m_sessionConnections << connect(session, &ServerSession::toolsChanged, this, &ToolsPage::onToolsComplete);
+        // The error that says why the session is not connected (waiting for sign-in, say) may come
+        // after the state.
+        m_sessionConnections << connect(session, &ServerSession::errorOccurred, this, [this] { updateEmptyState(); });
         m_sessionConnections << connect(session, &ServerSession::stateChanged, this, [this] {
             updateEmptyState();
             updateCallButtons();
@@ -363,7 +367,9 @@ void ToolsPage::updateEmptyState()
     else if (m_session->state() == ServerSession::State::Connecting)
         text = tr("Connecting to %1…").arg(m_session->name());
     else if (m_session->state() != ServerSession::State::Connected && m_model->rowCount() == 0)
-        text = tr("Connect to %1 to see its tools.").arg(m_session->name());
+        text = ServerListModel::waitsForSignIn(m_session)
+            ? tr("Sign in (the account button at the top right) to see the tools of %1.").arg(m_session->name())
+            : tr("Connect to %1 to see its tools.").arg(m_session->name());
     else if (m_model->rowCount() == 0)
         text = m_session->isRefreshing() ? tr("Loading tools…") : tr("%1 offers no tools.").arg(m_session->name());
     else if (m_currentTool.isEmpty())

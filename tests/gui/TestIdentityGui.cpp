@@ -175,6 +175,12 @@ void TestIdentityGui::startupConnectWaitsForSignIn()
     QCOMPARE(banner->type(), MessageBar::Type::Warning);
     QVERIFY2(banner->text().contains(QLatin1String("sign in to connect")), qPrintable(banner->text()));
     QCOMPARE(banner->actionButton()->text(), QStringLiteral("Sign in"));
+    // The pages say the same (not "Connect to hr").
+    for (const char* name : { "toolsPlaceholder", "resourcesPlaceholder", "promptsPlaceholder" }) {
+        auto* placeholder = m_window->findChild<QLabel*>(QLatin1String(name));
+        QVERIFY2(placeholder, name);
+        QVERIFY2(placeholder->text().startsWith(QLatin1String("Sign in")), qPrintable(placeholder->text()));
+    }
     // A server that does not carry the account is not "waiting" for it.
     ServerSession* bench = m_manager->session(QStringLiteral("bench"));
     QVERIFY(!bench || !ServerListModel::waitsForSignIn(bench));
