@@ -17,6 +17,7 @@ import argparse
 import datetime
 import http.client
 import json
+import math
 import os
 import platform
 import re
@@ -1115,6 +1116,8 @@ def signin(args, work, log):
 
         def span(n, k):
             values = [r[k] for r in runs[n]]
+            if any(math.isnan(v) for v in values):
+                return "n/a"
             return f"{statistics.median(values):.1f} ms ({min(values):.1f}–{max(values):.1f})"
 
         for n in runs:
@@ -1128,9 +1131,11 @@ def signin(args, work, log):
             if tokens > 1.5:
                 missed.append(f"- {title}, {network}: every token after {med[servers]['tokensMs']:.0f} ms with "
                               f"{servers} servers, {med[1]['tokensMs']:.0f} ms with one: {tokens:.2f}× — missed ≤ 1.5× ❌. "
-                              f"The lab's one event-loop thread (identity provider, token service and all MCP "
-                              f"servers) used {med[servers]['labCpuMs']:.1f} ms of CPU per run with {servers} servers, "
-                              f"{med[1]['labCpuMs']:.1f} ms with one; client, lab and sign-in robot share 2 cores.")
+                              + ("" if math.isnan(med[servers]["labCpuMs"] + med[1]["labCpuMs"]) else
+                                 f"The lab's one event-loop thread (identity provider, token service and all MCP "
+                                 f"servers) used {med[servers]['labCpuMs']:.1f} ms of CPU per run with {servers} "
+                                 f"servers, {med[1]['labCpuMs']:.1f} ms with one; client, lab and sign-in robot share "
+                                 f"2 cores."))
     text = f"**{title}** (median (min–max) of {args.reps} runs; times from the start of connecting)\n\n" + "\n".join(lines)
     if servers > 1:
         text += "\n\n" + "\n".join(summary)
@@ -1138,12 +1143,12 @@ def signin(args, work, log):
 
 
 def thread_cpu_ms(pid):
-    """CPU time of a process's main thread in ms (/proc/PID/task/PID/schedstat, nanoseconds)."""
+    """CPU time of a process's main thread in ms (/proc/PID/task/PID/schedstat, nanoseconds); NaN if unknown."""
     try:
         with open(f"/proc/{pid}/task/{pid}/schedstat") as f:
             return int(f.read().split()[0]) / 1e6
     except (OSError, ValueError, IndexError):
-        return 0.0
+        return math.nan
 
 
 def start_server(args, log_path):

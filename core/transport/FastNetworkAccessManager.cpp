@@ -128,6 +128,8 @@ public:
     void close() override;
     qint64 bytesAvailable() const override;
     bool isSequential() const override { return true; }
+    // A request sent again after a kept-alive connection went stale waits for a new connection.
+    bool wantsFreshConnection() const { return m_retried; }
     bool canReadLine() const override;
     void setReadBufferSize(qint64 size) override;
     using QNetworkReply::ignoreSslErrors;
@@ -151,6 +153,7 @@ private:
     Parse parse(bool* newHead, bool* newBody);
     void headersDone();
     void takeBody(QByteArray& chunk, bool* newBody);
+    void appendOut(QByteArray bytes);
     void responseComplete(bool newHead, bool newBody);
     void connectionEnded();
     void handleRedirect();
@@ -317,7 +320,7 @@ void FastHttpReply::attachSocket(QAbstractSocket* socket)
         const quint16 port = static_cast<quint16>(m_url.port(defaultPort(m_url.scheme().toLower())));
         if (isHttps(m_url)) {
             auto* ssl = new QSslSocket(m_manager);
-            ssl->setSslConfiguration(m_sslConfiguration ? *m_sslConfiguration : m_request.sslConfiguration());
+            ssl->setSslConfiguration(m_request.sslConfiguration()); // as asked, not as the last hop negotiated
             socket = ssl;
         } else {
             socket = new QTcpSocket(m_manager);
@@ -582,17 +585,22 @@ void FastHttpReply::takeBody(QByteArray& chunk, bool* newBody)
     if (chunk.isEmpty() || m_following) // the body of a redirect that is followed is dropped
         return;
     *newBody = true;
-    if (m_outPos >= m_out.size()) {
-        m_out = std::move(chunk); // nothing unread: no copy
-        m_outPos = 0;
-    } else {
-        if (m_outPos > 0 && m_outPos >= m_out.size() / 2) {
-            m_out.remove(0, m_outPos);
-            m_outPos = 0;
-        }
-        m_out.append(chunk);
-    }
+    appendOut(std::move(chunk));
     chunk = QByteArray();
+}
+
+void FastHttpReply::appendOut(QByteArray bytes)
+{
+    if (m_outPos >= m_out.size()) {
+        m_out = std::move(bytes); // nothing unread: no copy
+        m_outPos = 0;
+        return;
+    }
+    if (m_outPos > 0 && m_outPos >= m_out.size() / 2) { // what was read goes
+        m_out.remove(0, m_outPos);
+        m_outPos = 0;
+    }
+    m_out.append(bytes);
 }
 
 bool FastHttpReply::emitProgress(bool newHead, bool newBody)
@@ -787,6 +795,8 @@ void FastHttpReply::handOff()
         m_timer->stop(); // the request's transfer timeout goes with it
     m_inner = m_manager->createQtRequest(operation(), request, data);
     QNetworkReply* inner = m_inner;
+    if (data)
+        data->setParent(inner); // Qt reads the body from it for as long as its reply lives
     inner->setReadBufferSize(readBufferSize());
     connect(inner, &QNetworkReply::metaDataChanged, this, [this] {
         takeInnerMetaData();
@@ -808,7 +818,7 @@ void FastHttpReply::pullInner()
 {
     if (!m_inner || isPaused() || m_inner->bytesAvailable() <= 0)
         return;
-    m_out.append(m_inner->readAll());
+    appendOut(m_inner->readAll());
     emit readyRead();
 }
 
@@ -834,7 +844,7 @@ void FastHttpReply::innerFinished()
         return;
     takeInnerMetaData();
     setUrl(inner->url());
-    m_out.append(inner->readAll());
+    appendOut(inner->readAll());
     const NetworkError code = inner->error();
     const QString message = inner->errorString();
     QObject::disconnect(inner, nullptr, this, nullptr);
@@ -977,6 +987,7 @@ void FastHttpReply::ignoreSslErrorsImplementation(const QList<QSslError>& errors
 void FastHttpReply::setSslConfigurationImplementation(const QSslConfiguration& configuration)
 {
     m_sslConfiguration = configuration;
+    m_request.setSslConfiguration(configuration); // for connections opened from now on
 }
 
 void FastHttpReply::sslConfigurationImplementation(QSslConfiguration& configuration) const
@@ -1184,7 +1195,7 @@ void FastNetworkAccessManager::serveWaiting(const QString& key)
         return;
     while (!it->waiting.isEmpty() && (!it->idle.isEmpty() || it->open < m_maxPerHost)) {
         detail::FastHttpReply* reply = it->waiting.takeFirst();
-        requestSocket(reply, key, false);
+        requestSocket(reply, key, reply->wantsFreshConnection());
         it = m_hosts.find(key);
     }
 }

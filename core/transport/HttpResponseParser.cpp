@@ -145,7 +145,9 @@ HttpResponseParser::Result HttpResponseParser::parse(QByteArray* body)
             if (!takeLine(&line, &failure))
                 return failure;
             m_headerBytes += line.size() + 2;
-            if (m_headerBytes > kMaxHeaderBytes || ++m_headerLines > kMaxHeaderCount)
+            if (!line.isEmpty())
+                ++m_headerLines; // the empty line that ends the head is not a header line
+            if (m_headerBytes > kMaxHeaderBytes || m_headerLines > kMaxHeaderCount)
                 return failWith(QStringLiteral("The server sent headers of more than %1 bytes or %2 lines")
                                     .arg(kMaxHeaderBytes)
                                     .arg(kMaxHeaderCount));

@@ -60,8 +60,6 @@ public:
     // The connection may carry another request after this answer (HTTP/1.1 without "close",
     // framing by length or chunks, no suspicious framing).
     bool keepAlive() const { return m_keepAlive; }
-    bool inBody() const { return m_phase == Phase::Body; }
-    bool sawStatusLine() const { return m_phase != Phase::StatusLine || m_status != 0; }
     qsizetype unconsumed() const { return m_in.size() - m_pos; }
     const QString& error() const { return m_error; }
 
