@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "transport/FastNetworkAccessManager.h"
 
+#include "transport/HttpOrigin.h"
 #include "transport/HttpResponseParser.h"
 
 #include "util/Logging.h"
@@ -30,10 +31,7 @@ namespace {
 
 constexpr qint64 kIdleCheckMs = 10000;
 
-int defaultPort(const QString& scheme)
-{
-    return scheme == QLatin1String("https") ? 443 : 80;
-}
+using http::defaultPort;
 
 QString originKey(const QUrl& url)
 {
@@ -159,6 +157,7 @@ private:
     void handleRedirect();
     void followRedirect();
     void handOff();
+    void replaceHeaders(const QList<QNetworkReply::RawHeaderPair>& headers);
     void takeInnerMetaData();
     void pullInner();
     void innerFinished();
@@ -547,14 +546,7 @@ void FastHttpReply::headersDone()
         m_following = m_policy != QNetworkRequest::ManualRedirectPolicy;
     }
 
-    // The headers of the previous answer (a redirect) go.
-    for (const QByteArray& name : std::as_const(m_setHeaderNames))
-        setRawHeader(name, QByteArray());
-    m_setHeaderNames.clear();
-    for (const auto& header : m_parser.headers()) {
-        setRawHeader(header.first, header.second);
-        m_setHeaderNames.append(header.first);
-    }
+    replaceHeaders(m_parser.headers());
     setAttribute(QNetworkRequest::HttpStatusCodeAttribute, status);
     // An event stream may stay open for as long as the session: it does not take one of the host's
     // connections, or a few servers behind one origin, each listening, would leave none for requests.
@@ -728,7 +720,7 @@ void FastHttpReply::handleRedirect()
         insecure();
         return;
     }
-    if (m_policy == QNetworkRequest::SameOriginRedirectPolicy && originKey(target) != originKey(m_url)) {
+    if (m_policy == QNetworkRequest::SameOriginRedirectPolicy && !http::isSameOrigin(target, m_url)) {
         insecure();
         return;
     }
@@ -755,7 +747,7 @@ void FastHttpReply::followRedirect()
         m_request.setRawHeader("Content-Type", QByteArray());
         m_request.setRawHeader("Content-Length", QByteArray());
     }
-    if (originKey(target) != originKey(m_url)) {
+    if (!http::isSameOrigin(target, m_url)) {
         // Credentials stay with their origin.
         for (const char* name : { "Authorization", "Cookie", "Proxy-Authorization" })
             m_request.setRawHeader(name, QByteArray());
@@ -822,15 +814,21 @@ void FastHttpReply::pullInner()
     emit readyRead();
 }
 
-void FastHttpReply::takeInnerMetaData()
+void FastHttpReply::replaceHeaders(const QList<QNetworkReply::RawHeaderPair>& headers)
 {
+    // The headers of the previous answer (a redirect) go.
     for (const QByteArray& name : std::as_const(m_setHeaderNames))
         setRawHeader(name, QByteArray());
     m_setHeaderNames.clear();
-    for (const auto& header : m_inner->rawHeaderPairs()) {
+    for (const auto& header : headers) {
         setRawHeader(header.first, header.second);
         m_setHeaderNames.append(header.first);
     }
+}
+
+void FastHttpReply::takeInnerMetaData()
+{
+    replaceHeaders(m_inner->rawHeaderPairs());
     for (const QNetworkRequest::Attribute attribute : { QNetworkRequest::HttpStatusCodeAttribute,
              QNetworkRequest::HttpReasonPhraseAttribute, QNetworkRequest::RedirectionTargetAttribute,
              QNetworkRequest::ConnectionEncryptedAttribute, QNetworkRequest::Http2WasUsedAttribute })

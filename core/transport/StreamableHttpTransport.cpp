@@ -2,6 +2,7 @@
 #include "transport/StreamableHttpTransport.h"
 
 #include "transport/FastNetworkAccessManager.h"
+#include "transport/HttpOrigin.h"
 #include "transport/MessageParser.h"
 #include "transport/SseParser.h"
 #include "transport/WwwAuthenticate.h"
@@ -42,23 +43,6 @@ QByteArray mediaType(const QByteArray& contentType)
 {
     const qsizetype semicolon = contentType.indexOf(';');
     return (semicolon < 0 ? contentType : contentType.left(semicolon)).trimmed().toLower();
-}
-
-int defaultPort(const QString& scheme)
-{
-    if (scheme == QLatin1String("https"))
-        return 443;
-    if (scheme == QLatin1String("http"))
-        return 80;
-    return -1;
-}
-
-bool isSameOrigin(const QUrl& a, const QUrl& b)
-{
-    const QString schemeA = a.scheme().toLower();
-    const QString schemeB = b.scheme().toLower();
-    return schemeA == schemeB && a.host().compare(b.host(), Qt::CaseInsensitive) == 0
-        && a.port(defaultPort(schemeA)) == b.port(defaultPort(schemeB));
 }
 
 QString origin(const QUrl& url)
@@ -434,7 +418,7 @@ void StreamableHttpTransport::onRedirected(quint64 id, const QUrl& target)
     Exchange* ex = find(id);
     if (!ex || !ex->reply)
         return;
-    if (isSameOrigin(m_endpoint, target)) {
+    if (http::isSameOrigin(m_endpoint, target)) {
         qCDebug(lcTransport).noquote() << "following same-origin redirect to" << redact::url(target);
         emit ex->reply->redirectAllowed();
         return;
