@@ -880,6 +880,11 @@ void HttpConnection::finishResponse()
     m_idleTimer.start();
     if (!m_buffer.isEmpty())
         QTimer::singleShot(0, this, [this] { processBuffer(); });
+    // Send the answer now, as a server on its own machine would: QTcpSocket otherwise keeps it until
+    // the event loop comes back, so answers computed in one pass (20 token requests that arrived
+    // together) would all leave at its end, each waiting for the slowest. Last: a peer that has gone
+    // away makes this close the connection (onDisconnected), which must stay closed.
+    m_socket->flush();
 }
 
 void HttpConnection::closeGracefully()
