@@ -22,6 +22,8 @@ private slots:
     void defaultScopes_data();
     void defaultScopes();
     void scopeResources();
+    void scopeSplitting_data();
+    void scopeSplitting();
     void scopeSelection();
     void canonicalResource_data();
     void canonicalResource();
@@ -31,6 +33,29 @@ private slots:
     void metadataWithoutPkceMember();
     void issuerMatching();
 };
+
+void TestDiscovery::scopeSplitting_data()
+{
+    QTest::addColumn<QString>("scope");
+    QTest::addColumn<QStringList>("expected");
+    QTest::newRow("empty") << "" << QStringList {};
+    QTest::newRow("only spaces") << "  \t\n " << QStringList {};
+    QTest::newRow("one") << "openid" << QStringList { "openid" };
+    QTest::newRow("spaces") << "openid profile offline_access"
+                            << QStringList { "openid", "profile", "offline_access" };
+    QTest::newRow("runs of white space") << "\t openid \n\r profile  " << QStringList { "openid", "profile" };
+    QTest::newRow("duplicates kept once, first order") << "b a b a c" << QStringList { "b", "a", "c" };
+    QTest::newRow("no-break space") << QStringLiteral("a\u00a0b") << QStringList { "a", "b" };
+    QTest::newRow("URIs") << "api://x/.default https://graph.microsoft.com/User.Read"
+                          << QStringList { "api://x/.default", "https://graph.microsoft.com/User.Read" };
+}
+
+void TestDiscovery::scopeSplitting()
+{
+    QFETCH(QString, scope);
+    QFETCH(QStringList, expected);
+    QCOMPARE(splitScopes(scope), expected);
+}
 
 void TestDiscovery::protectedResourceUrls_data()
 {
