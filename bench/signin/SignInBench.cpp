@@ -2,30 +2,46 @@
 // Issue 7's row "sign-in + token for 20 servers at once": from nothing (no stored sign-in) to every
 // configured server connected with its own token, through the real SessionManager and identity code
 // the desktop app uses at start, with the browser replaced by a command (the lab's sign-in robot).
-//   lanyard-bench-signin --config FILE --open-with CMD [--timeout S]
+//   lanyard-bench-signin --config FILE --open-with CMD [--timeout S] [--floor ROUNDS] [--lab-pid PID]
 // Connects every server of FILE at once (SessionManager::connectAll, as the app does after a sign-in)
 // and prints one JSON line: servers, connected, signIns (browser sign-ins started: 1 is right),
 // exchanges and tokens (lifecycle events), ms (start of connectAll to the last server connected),
 // signedInMs (to the end of the sign-in), firstMs (to the first server connected) and tokensMs (to the
 // moment every server had its exchanged token; token-exchange servers only, else -1).
+// --lab-pid PID: also labCpuMs, the CPU time the lab's main thread spent from the start of connecting
+// to the last server connected (/proc/PID/task/PID/schedstat; -1 when unknown).
+// --floor ROUNDS: once every server is connected, the floor of the same work: the token-exchange
+// POSTs alone (Lanyard's HTTP client and token-response parsing; no sessions, strategies, discovery
+// or lifecycle log), on fresh connections, for the first server alone and for every server at once,
+// alternated ROUNDS times; floor1Ms and floorAllMs are the medians. What the token service needs for
+// N exchanges at once bounds "every token" from below: no client can be faster against it.
 // LANYARD_BENCH_TRACE=1 prints the timeline (lifecycle events, session states) on stderr.
 // Exit 0 when every server connected with exactly one sign-in, 1 otherwise (the line still says why).
 #include "auth/BrowserLauncher.h"
+#include "auth/Discovery.h"
+#include "auth/HttpClient.h"
 #include "auth/Identity.h"
 #include "auth/Install.h"
 #include "auth/Lifecycle.h"
-#include "transport/FastNetworkAccessManager.h"
+#include "auth/TokenCache.h"
+#include "auth/TokenEndpoint.h"
 #include "session/ServerSession.h"
 #include "session/SessionManager.h"
+#include "transport/FastNetworkAccessManager.h"
 #include "util/Json.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QNetworkAccessManager>
 #include <QSet>
 #include <QTimer>
 
+#include <algorithm>
 #include <cstdio>
+#include <functional>
+#include <memory>
+#include <vector>
 
 using namespace lanyard;
 
@@ -33,9 +49,160 @@ namespace {
 int usage(const char* why)
 {
     std::fprintf(stderr,
-        "lanyard-bench-signin: %s\nusage: lanyard-bench-signin --config FILE --open-with CMD [--timeout S]\n", why);
+        "lanyard-bench-signin: %s\nusage: lanyard-bench-signin --config FILE --open-with CMD [--timeout S] "
+        "[--floor ROUNDS] [--lab-pid PID]\n",
+        why);
     return 2;
 }
+
+// CPU time of a process's main thread in ms, -1 when unknown.
+double threadCpuMs(qint64 pid)
+{
+    if (pid <= 0)
+        return -1;
+    QFile f(QStringLiteral("/proc/%1/task/%1/schedstat").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    bool ok = false;
+    const qint64 ns = f.readLine().split(' ').value(0).toLongLong(&ok);
+    return ok ? double(ns) / 1e6 : -1;
+}
+
+double median(std::vector<double> v)
+{
+    if (v.empty())
+        return -1;
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// The floor (see the header): token-exchange POSTs and nothing else. `done(floor1, floorAll, error)`.
+class ExchangeFloor : public QObject
+{
+public:
+    using Done = std::function<void(double, double, const QString&)>;
+
+    ExchangeFloor(auth::IdentityManager* identity, const QList<ServerSession*>& servers, int rounds, Done done)
+        : m_identity(identity)
+        , m_rounds(rounds)
+        , m_done(std::move(done))
+    {
+        for (const ServerSession* s : servers) {
+            const json& a = s->config().auth.raw;
+            Target t;
+            t.resource = a.contains("resource") ? QString::fromStdString(a.value("resource", std::string()))
+                                                : auth::canonicalResource(s->config().url);
+            for (const auto& scope : a.value("scopes", json::array()))
+                t.scopes << QString::fromStdString(scope.get<std::string>());
+            m_targets << t;
+            if (m_subjectScopes.isEmpty()) {
+                for (const auto& scope : a.value("subjectScopes", json::array()))
+                    m_subjectScopes << QString::fromStdString(scope.get<std::string>());
+                m_prmUrls = auth::protectedResourceMetadataUrls(s->config().url);
+            }
+        }
+    }
+
+    void start()
+    {
+        // The token service: the first server's protected-resource metadata names it.
+        m_identity->http()->get(m_prmUrls.value(0), {}, this, [this](const auth::HttpResponse& r) {
+            const auto j = r.ok() ? parseJson(r.body) : std::nullopt;
+            if (!j || !j->is_object() || !(*j)["authorization_servers"].is_array()
+                || (*j)["authorization_servers"].empty() || !(*j)["authorization_servers"][0].is_string()) {
+                m_done(-1, -1, QStringLiteral("floor: no token service in the protected-resource metadata"));
+                return;
+            }
+            const QUrl issuer(QString::fromStdString((*j)["authorization_servers"][0].get<std::string>()));
+            m_identity->issuerMetadata(issuer, this, [this](const std::optional<auth::AuthServerMetadata>& md) {
+                if (!md) {
+                    m_done(-1, -1, QStringLiteral("floor: no token service metadata"));
+                    return;
+                }
+                m_endpoint = md->tokenEndpoint;
+                auth::IdentityManager::EntraTokenRequest request;
+                request.scopes = m_subjectScopes;
+                request.server = QStringLiteral("floor");
+                request.strategy = QStringLiteral("entra");
+                m_identity->entraToken(request, this, [this](const auth::TokenPtr& t, const Error& e) {
+                    if (!t) {
+                        m_done(-1, -1, QStringLiteral("floor: no subject token: %1").arg(e.message));
+                        return;
+                    }
+                    m_subject = t;
+                    next();
+                });
+            });
+        });
+    }
+
+private:
+    struct Target
+    {
+        QString resource;
+        QStringList scopes;
+    };
+
+    // Alternates one exchange and all of them, each on a fresh network manager (new connections,
+    // as after a sign-in), until every round ran.
+    void next()
+    {
+        const bool all = m_one.size() > m_all.size();
+        if (!all && int(m_one.size()) == m_rounds) {
+            m_done(median(m_one), median(m_all), QString());
+            return;
+        }
+        delete m_http;
+        m_http = new auth::HttpClient(new FastNetworkAccessManager(this), this);
+        m_http->network()->setParent(m_http);
+        const int n = all ? int(m_targets.size()) : 1;
+        auto left = std::make_shared<int>(n);
+        auto failed = std::make_shared<QString>();
+        m_clock.start();
+        for (int i = 0; i < n; ++i) {
+            const Target& t = m_targets[i];
+            const auth::FormFields form {
+                { QStringLiteral("grant_type"), QStringLiteral("urn:ietf:params:oauth:grant-type:token-exchange") },
+                { QStringLiteral("subject_token"), m_subject->token.revealString() },
+                { QStringLiteral("subject_token_type"),
+                    QStringLiteral("urn:ietf:params:oauth:token-type:access_token") },
+                { QStringLiteral("requested_token_type"),
+                    QStringLiteral("urn:ietf:params:oauth:token-type:access_token") },
+                { QStringLiteral("resource"), t.resource }, { QStringLiteral("scope"), t.scopes.join(QLatin1Char(' ')) }
+            };
+            auth::ClientCredentials client;
+            client.clientId = m_identity->settings().clientId;
+            auth::requestToken(m_http, m_endpoint, form, client, QStringLiteral("floor exchange"), m_identity->clock(),
+                this, [this, left, failed, all](const auth::TokenResult& r) {
+                    if (!r.ok() && failed->isEmpty())
+                        *failed = r.error.message;
+                    if (--*left > 0)
+                        return;
+                    const double ms = double(m_clock.nsecsElapsed()) / 1e6;
+                    if (!failed->isEmpty()) {
+                        m_done(-1, -1, QStringLiteral("floor: %1").arg(*failed));
+                        return;
+                    }
+                    (all ? m_all : m_one).push_back(ms);
+                    QTimer::singleShot(0, this, [this] { next(); });
+                });
+        }
+    }
+
+    auth::IdentityManager* m_identity;
+    int m_rounds;
+    Done m_done;
+    QList<Target> m_targets;
+    QStringList m_subjectScopes;
+    QList<QUrl> m_prmUrls;
+    QUrl m_endpoint;
+    auth::TokenPtr m_subject;
+    auth::HttpClient* m_http = nullptr;
+    QElapsedTimer m_clock;
+    std::vector<double> m_one;
+    std::vector<double> m_all;
+};
 } // namespace
 
 int main(int argc, char** argv)
@@ -44,13 +211,26 @@ int main(int argc, char** argv)
     QString configPath;
     QString openWith;
     int timeoutSecs = 60;
+    int floorRounds = 0;
+    qint64 labPid = 0;
     const QStringList args = QCoreApplication::arguments();
     for (int i = 1; i < args.size(); ++i) {
         const QString& a = args[i];
-        if ((a == QLatin1String("--config") || a == QLatin1String("--open-with") || a == QLatin1String("--timeout"))
+        if ((a == QLatin1String("--config") || a == QLatin1String("--open-with") || a == QLatin1String("--timeout")
+                || a == QLatin1String("--floor") || a == QLatin1String("--lab-pid"))
             && i + 1 < args.size()) {
             const QString value = args[++i];
-            if (a == QLatin1String("--config"))
+            if (a == QLatin1String("--lab-pid")) {
+                bool ok = false;
+                labPid = value.toLongLong(&ok);
+                if (!ok || labPid <= 0)
+                    return usage("--lab-pid needs a process id");
+            } else if (a == QLatin1String("--floor")) {
+                bool ok = false;
+                floorRounds = value.toInt(&ok);
+                if (!ok || floorRounds < 0 || floorRounds > 100)
+                    return usage("--floor needs a number of rounds from 0 to 100");
+            } else if (a == QLatin1String("--config"))
                 configPath = value;
             else if (a == QLatin1String("--open-with"))
                 openWith = value;
@@ -119,6 +299,10 @@ int main(int argc, char** argv)
     });
     qint64 doneUs = -1;
     QString failure;
+    double floor1Ms = -1; // --floor: one exchange alone, median
+    double floorAllMs = -1; // --floor: every server's exchange at once, median
+    double labCpuAtStart = -1;
+    double labCpuMs = -1; // --lab-pid: the lab's main thread, start of connecting to the last connected
     auto connectedCount = [&manager] {
         int n = 0;
         for (const ServerSession* s : manager.sessions())
@@ -129,11 +313,11 @@ int main(int argc, char** argv)
         const int connected = connectedCount();
         const json line { { "servers", manager.count() }, { "connected", connected }, { "signIns", signIns },
             { "exchanges", exchanges }, { "tokens", tokens }, { "ms", doneUs >= 0 ? double(doneUs) / 1e3 : -1.0 },
-            { "signedInMs", signedInMs }, { "firstMs", firstMs }, { "tokensMs", tokensMs },
-            { "error", failure.toStdString() } };
+            { "signedInMs", signedInMs }, { "firstMs", firstMs }, { "tokensMs", tokensMs }, { "floor1Ms", floor1Ms },
+            { "floorAllMs", floorAllMs }, { "labCpuMs", labCpuMs }, { "error", failure.toStdString() } };
         std::printf("%s\n", line.dump().c_str());
         std::fflush(stdout);
-        const bool ok = doneUs >= 0 && connected == manager.count() && signIns == 1;
+        const bool ok = doneUs >= 0 && connected == manager.count() && signIns == 1 && failure.isEmpty();
         manager.disconnectAll();
         QTimer::singleShot(0, &app, [ok] { QCoreApplication::exit(ok ? 0 : 1); });
     };
@@ -151,7 +335,22 @@ int main(int argc, char** argv)
                 finish();
             } else if (connectedCount() == manager.count()) {
                 doneUs = clock.nsecsElapsed() / 1000;
-                finish();
+                const double labCpuNow = threadCpuMs(labPid);
+                if (labCpuAtStart >= 0 && labCpuNow >= 0)
+                    labCpuMs = labCpuNow - labCpuAtStart;
+                if (floorRounds == 0) {
+                    finish();
+                    return;
+                }
+                auto* floor = new ExchangeFloor(
+                    identity, manager.sessions(), floorRounds, [&](double one, double all, const QString& floorError) {
+                        floor1Ms = one;
+                        floorAllMs = all;
+                        failure = floorError;
+                        finish();
+                    });
+                floor->setParent(&app);
+                QTimer::singleShot(0, floor, [floor] { floor->start(); });
             }
         });
     }
@@ -161,6 +360,7 @@ int main(int argc, char** argv)
             finish();
         }
     });
+    labCpuAtStart = threadCpuMs(labPid);
     clock.start();
     manager.connectAll();
     return QCoreApplication::exec();
