@@ -93,12 +93,16 @@ public:
             Target t;
             t.resource = a.contains("resource") ? QString::fromStdString(a.value("resource", std::string()))
                                                 : auth::canonicalResource(s->config().url);
-            for (const auto& scope : a.value("scopes", json::array()))
-                t.scopes << QString::fromStdString(scope.get<std::string>());
+            for (const auto& scope : a.value("scopes", json::array())) {
+                if (scope.is_string())
+                    t.scopes << QString::fromStdString(scope.get<std::string>());
+            }
             m_targets << t;
             if (m_subjectScopes.isEmpty()) {
-                for (const auto& scope : a.value("subjectScopes", json::array()))
-                    m_subjectScopes << QString::fromStdString(scope.get<std::string>());
+                for (const auto& scope : a.value("subjectScopes", json::array())) {
+                    if (scope.is_string())
+                        m_subjectScopes << QString::fromStdString(scope.get<std::string>());
+                }
                 m_prmUrls = auth::protectedResourceMetadataUrls(s->config().url);
             }
         }
@@ -106,6 +110,12 @@ public:
 
     void start()
     {
+        if (m_subjectScopes.isEmpty()) {
+            m_done(-1, -1,
+                QStringLiteral("floor: no server has \"subjectScopes\" (--floor needs token-exchange "
+                               "servers with an Entra access token as subject)"));
+            return;
+        }
         // The token service: the first server's protected-resource metadata names it.
         m_identity->http()->get(m_prmUrls.value(0), {}, this, [this](const auth::HttpResponse& r) {
             const auto j = r.ok() ? parseJson(r.body) : std::nullopt;
