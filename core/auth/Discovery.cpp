@@ -138,11 +138,13 @@ bool resourceMatchesServer(const QString& resource, const QUrl& serverUrl)
 QStringList splitScopes(const QString& scope)
 {
     // By hand, not with a regular expression: this runs for every token response, and compiling
-    // "\\s+" each time cost more than the rest of reading the answer.
+    // "\\s+" each time cost more than the rest of reading the answer. The separators are the ones
+    // that expression matched (ASCII white space only: no Unicode properties), not QChar::isSpace().
     QStringList out;
     qsizetype start = -1;
     for (qsizetype i = 0; i <= scope.size(); ++i) {
-        const bool space = i == scope.size() || scope.at(i).isSpace();
+        const char16_t c = i == scope.size() ? u' ' : scope.at(i).unicode();
+        const bool space = c == u' ' || (c >= u'\t' && c <= u'\r');
         if (!space && start < 0)
             start = i;
         if (space && start >= 0) {
