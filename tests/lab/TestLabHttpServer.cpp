@@ -14,7 +14,7 @@
 
 #include <memory>
 
-#include <sys/socket.h>
+#include <poll.h>
 
 using namespace lanyard::lab;
 
@@ -297,19 +297,20 @@ void TestLabHttpServer::answerLeavesWhenGiven()
     QTcpSocket socket;
     socket.connectToHost(QHostAddress::LocalHost, m_server->port());
     QTRY_COMPARE(socket.state(), QAbstractSocket::ConnectedState);
-    int peeked = -2;
+    int ready = -2;
     m_server->route("GET", "/now", [&](const Request&, const ResponderPtr& res) {
         res->send(200, "now", "text/plain");
-        // Still inside the handler: are the answer's bytes in the client's socket?
-        char c = 0;
-        peeked = int(::recv(int(socket.socketDescriptor()), &c, 1, MSG_PEEK | MSG_DONTWAIT));
+        // Still inside the handler, so the server's event loop cannot send anything: do the answer's
+        // bytes reach the client's socket? Without the flush they never can, and this waits 2 s.
+        pollfd p { int(socket.socketDescriptor()), POLLIN, 0 };
+        ready = ::poll(&p, 1, 2000);
     });
     socket.write("GET /now HTTP/1.1\r\nHost: x\r\n\r\n");
     QByteArray buffer;
     const RawResponse r = readResponse(socket, buffer);
     QVERIFY(r.complete);
     QCOMPARE(r.body, QByteArray("now"));
-    QCOMPARE(peeked, 1);
+    QCOMPARE(ready, 1);
 }
 
 void TestLabHttpServer::http10ClosesAfterAnswer()
