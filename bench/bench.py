@@ -1101,9 +1101,13 @@ def signin(args, work, log):
                         raise BenchError(f"lanyard-bench-signin with {n} server(s) failed (exit {code}): "
                                          f"{str(r)[:300]} {tail(err)}")
                     if rep >= args.warmup:
-                        r["rss_kib"] = rss_kib
-                        if r.get("labCpuMs", -1) < 0:
-                            r["labCpuMs"] = math.nan
+                        # The peak when the last server connected (before the floor), else the process's.
+                        r["rss_kib"] = r["peakKiB"] if r.get("peakKiB", -1) > 0 else rss_kib
+                        for k in ("labCpuMs", "floorAllMs"):
+                            if r.get(k, -1) < 0:
+                                r[k] = math.nan
+                        if r.get("floorError"):
+                            log(f"  signin: the floor was not measured: {r['floorError']}")
                         runs[n].append(r)
                         log(f"  signin latency {latency} ms #{rep - args.warmup + 1} {n:3} server(s): signed in "
                             f"{r['signedInMs']:6.1f} ms, tokens {r['tokensMs']:6.1f} ms, connected {r['ms']:6.1f} ms")
@@ -1129,13 +1133,15 @@ def signin(args, work, log):
             connected_ratio = med[servers]["ms"] / med[1]["ms"]
             # The best any client could do: one server's sign-in, then nothing but the 20 exchanges.
             floor = (med[1]["signedInMs"] + med[servers]["floorAllMs"]) / med[1]["tokensMs"]
-            summary.append(f"| {network} | **{tokens:.2f}×** | {connected_ratio:.2f}× | {floor:.2f}× | ≤ 1.5× "
+            floor_text = "n/a" if math.isnan(floor) else f"{floor:.2f}×"
+            summary.append(f"| {network} | **{tokens:.2f}×** | {connected_ratio:.2f}× | {floor_text} | ≤ 1.5× "
                            f"{'✅' if tokens <= 1.5 else '❌'} |")
             if tokens > 1.5:
                 missed.append(f"- {title}, {network}: every token after {med[servers]['tokensMs']:.0f} ms with "
                               f"{servers} servers, {med[1]['tokensMs']:.0f} ms with one: {tokens:.2f}× — missed ≤ 1.5× ❌. "
-                              + f"The floor (one server's sign-in, then only the {servers} token-exchange POSTs at "
-                                f"once: {med[servers]['floorAllMs']:.1f} ms) is {floor:.2f}× one server. "
+                              + ("" if math.isnan(floor) else
+                                 f"The floor (one server's sign-in, then only the {servers} token-exchange POSTs at "
+                                 f"once: {med[servers]['floorAllMs']:.1f} ms) is {floor:.2f}× one server. ")
                               + ("" if math.isnan(med[servers]["labCpuMs"] + med[1]["labCpuMs"]) else
                                  f"The lab's one event-loop thread (identity provider, token service and all MCP "
                                  f"servers) used {med[servers]['labCpuMs']:.1f} ms of CPU per run with {servers} "
@@ -1194,6 +1200,8 @@ def main():
     p.add_argument("--doc", default=os.path.join(ROOT, "docs", "performance.md"), help="'' to skip writing it")
     p.add_argument("--raw", default="", help="also write every measurement as JSON to this file")
     args = p.parse_args()
+    if args.signin_reps < 1:
+        p.error("--signin-reps needs at least 1")
     if args.quick:
         args.cold_reps, args.reps, args.warmup, args.calls, args.tools, args.big_mb, args.doc = 1, 1, 0, 100, 1000, "1", ""
         args.signin_reps = 1
@@ -1372,7 +1380,8 @@ absolute times, and expect ±20 % between runs.
   exchanges one token per server and connects. hr alone and all 20 are interleaved, {args.signin_reps} runs each
   after the warm-up; once on bare loopback and once with {args.signin_latency} ms added to every answer of the
   lab. The ratio is of the medians to "every token" (the issue's wording; "every server connected" adds
-  each server's initialize). "lab's main thread: CPU" is the CPU time the lab's one event-loop thread
+  each server's initialize); "peak RSS" is the benchmark process's VmHWM when the last server connected.
+  "lab's main thread: CPU" is the CPU time the lab's one event-loop thread
   (identity provider, token service and every MCP server) spent from the start of connecting to the last
   server connected (`/proc/PID/task/PID/schedstat`, read by the benchmark at those moments). "floor: the
   exchanges alone" is measured by the same process afterwards (`--floor 3`): the token-exchange POSTs and

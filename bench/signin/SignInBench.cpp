@@ -13,8 +13,10 @@
 // --floor ROUNDS: once every server is connected, the floor of the same work: the token-exchange
 // POSTs alone (Lanyard's HTTP client and token-response parsing; no sessions, strategies, discovery
 // or lifecycle log), on fresh connections, for the first server alone and for every server at once,
-// alternated ROUNDS times; floor1Ms and floorAllMs are the medians. What the token service needs for
-// N exchanges at once bounds "every token" from below: no client can be faster against it.
+// alternated ROUNDS times; floor1Ms and floorAllMs are the medians (-1 and floorError when it could not
+// be measured). What the token service needs for N exchanges at once bounds "every token" from below:
+// no client can be faster against it. peakKiB is the process's peak RSS when the last server connected,
+// before the floor runs. --timeout S also bounds the floor.
 // LANYARD_BENCH_TRACE=1 prints the timeline (lifecycle events, session states) on stderr.
 // Exit 0 when every server connected with exactly one sign-in, 1 otherwise (the line still says why).
 #include "auth/BrowserLauncher.h"
@@ -66,6 +68,22 @@ double threadCpuMs(qint64 pid)
     bool ok = false;
     const qint64 ns = f.readLine().split(' ').value(0).toLongLong(&ok);
     return ok ? double(ns) / 1e6 : -1;
+}
+
+// This process's peak resident set (VmHWM) in KiB, -1 when unknown.
+qint64 peakRssKiB()
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray& line : f.readAll().split('\n')) {
+        if (line.startsWith("VmHWM:")) {
+            bool ok = false;
+            const qint64 kib = line.mid(6).trimmed().split(' ').value(0).toLongLong(&ok);
+            return ok ? kib : -1;
+        }
+    }
+    return -1;
 }
 
 double median(std::vector<double> v)
@@ -313,6 +331,9 @@ int main(int argc, char** argv)
     double floorAllMs = -1; // --floor: every server's exchange at once, median
     double labCpuAtStart = -1;
     double labCpuMs = -1; // --lab-pid: the lab's main thread, start of connecting to the last connected
+    qint64 peakKiB = -1; // this process's peak RSS (VmHWM) when the last server connected: before the floor
+    QString floorError;
+    bool finished = false;
     auto connectedCount = [&manager] {
         int n = 0;
         for (const ServerSession* s : manager.sessions())
@@ -320,11 +341,15 @@ int main(int argc, char** argv)
         return n;
     };
     auto finish = [&] {
+        if (finished)
+            return;
+        finished = true;
         const int connected = connectedCount();
         const json line { { "servers", manager.count() }, { "connected", connected }, { "signIns", signIns },
             { "exchanges", exchanges }, { "tokens", tokens }, { "ms", doneUs >= 0 ? double(doneUs) / 1e3 : -1.0 },
             { "signedInMs", signedInMs }, { "firstMs", firstMs }, { "tokensMs", tokensMs }, { "floor1Ms", floor1Ms },
-            { "floorAllMs", floorAllMs }, { "labCpuMs", labCpuMs }, { "error", failure.toStdString() } };
+            { "floorAllMs", floorAllMs }, { "floorError", floorError.toStdString() }, { "labCpuMs", labCpuMs },
+            { "peakKiB", peakKiB }, { "error", failure.toStdString() } };
         std::printf("%s\n", line.dump().c_str());
         std::fflush(stdout);
         const bool ok = doneUs >= 0 && connected == manager.count() && signIns == 1 && failure.isEmpty();
@@ -348,15 +373,17 @@ int main(int argc, char** argv)
                 const double labCpuNow = threadCpuMs(labPid);
                 if (labCpuAtStart >= 0 && labCpuNow >= 0)
                     labCpuMs = labCpuNow - labCpuAtStart;
+                peakKiB = peakRssKiB();
                 if (floorRounds == 0) {
                     finish();
                     return;
                 }
                 auto* floor = new ExchangeFloor(
-                    identity, manager.sessions(), floorRounds, [&](double one, double all, const QString& floorError) {
+                    identity, manager.sessions(), floorRounds, [&](double one, double all, const QString& why) {
+                        // A floor that could not be measured leaves the run's own figures valid.
                         floor1Ms = one;
                         floorAllMs = all;
-                        failure = floorError;
+                        floorError = why;
                         finish();
                     });
                 floor->setParent(&app);
@@ -365,10 +392,13 @@ int main(int argc, char** argv)
         });
     }
     QTimer::singleShot(timeoutSecs * 1000, &app, [&] {
-        if (doneUs < 0 && failure.isEmpty()) {
+        if (finished)
+            return;
+        if (doneUs < 0 && failure.isEmpty())
             failure = QStringLiteral("timed out after %1 s").arg(timeoutSecs);
-            finish();
-        }
+        else
+            floorError = QStringLiteral("floor: timed out after %1 s").arg(timeoutSecs);
+        finish();
     });
     labCpuAtStart = threadCpuMs(labPid);
     clock.start();
