@@ -137,31 +137,31 @@ public:
         // The token service: the first server's protected-resource metadata names it.
         m_identity->http()->get(m_prmUrls.value(0), {}, this, [this](const auth::HttpResponse& r) {
             const auto j = r.ok() ? parseJson(r.body) : std::nullopt;
-            if (!j || !j->is_object() || !(*j)["authorization_servers"].is_array()
-                || (*j)["authorization_servers"].empty() || !(*j)["authorization_servers"][0].is_string()) {
+            const auto prm = j ? auth::ProtectedResourceMetadata::fromJson(*j, r.url) : std::nullopt;
+            if (!prm || prm->authorizationServers.isEmpty()) {
                 m_done(-1, -1, QStringLiteral("floor: no token service in the protected-resource metadata"));
                 return;
             }
-            const QUrl issuer(QString::fromStdString((*j)["authorization_servers"][0].get<std::string>()));
-            m_identity->issuerMetadata(issuer, this, [this](const std::optional<auth::AuthServerMetadata>& md) {
-                if (!md) {
-                    m_done(-1, -1, QStringLiteral("floor: no token service metadata"));
-                    return;
-                }
-                m_endpoint = md->tokenEndpoint;
-                auth::IdentityManager::EntraTokenRequest request;
-                request.scopes = m_subjectScopes;
-                request.server = QStringLiteral("floor");
-                request.strategy = QStringLiteral("entra");
-                m_identity->entraToken(request, this, [this](const auth::TokenPtr& t, const Error& e) {
-                    if (!t) {
-                        m_done(-1, -1, QStringLiteral("floor: no subject token: %1").arg(e.message));
+            m_identity->issuerMetadata(
+                prm->authorizationServers.first(), this, [this](const std::optional<auth::AuthServerMetadata>& md) {
+                    if (!md) {
+                        m_done(-1, -1, QStringLiteral("floor: no token service metadata"));
                         return;
                     }
-                    m_subject = t;
-                    next();
+                    m_endpoint = md->tokenEndpoint;
+                    auth::IdentityManager::EntraTokenRequest request;
+                    request.scopes = m_subjectScopes;
+                    request.server = QStringLiteral("floor");
+                    request.strategy = QStringLiteral("entra");
+                    m_identity->entraToken(request, this, [this](const auth::TokenPtr& t, const Error& e) {
+                        if (!t) {
+                            m_done(-1, -1, QStringLiteral("floor: no subject token: %1").arg(e.message));
+                            return;
+                        }
+                        m_subject = t;
+                        next();
+                    });
                 });
-            });
         });
     }
 
@@ -190,15 +190,12 @@ private:
         m_clock.start();
         for (int i = 0; i < n; ++i) {
             const Target& t = m_targets[i];
-            const auth::FormFields form {
-                { QStringLiteral("grant_type"), QStringLiteral("urn:ietf:params:oauth:grant-type:token-exchange") },
+            const auth::FormFields form { { QStringLiteral("grant_type"),
+                                              QString::fromLatin1(auth::kGrantTokenExchange) },
                 { QStringLiteral("subject_token"), m_subject->token.revealString() },
-                { QStringLiteral("subject_token_type"),
-                    QStringLiteral("urn:ietf:params:oauth:token-type:access_token") },
-                { QStringLiteral("requested_token_type"),
-                    QStringLiteral("urn:ietf:params:oauth:token-type:access_token") },
-                { QStringLiteral("resource"), t.resource }, { QStringLiteral("scope"), t.scopes.join(QLatin1Char(' ')) }
-            };
+                { QStringLiteral("subject_token_type"), QString::fromLatin1(auth::kTokenTypeAccessToken) },
+                { QStringLiteral("requested_token_type"), QString::fromLatin1(auth::kTokenTypeAccessToken) },
+                { QStringLiteral("resource"), t.resource }, { QStringLiteral("scope"), auth::joinScopes(t.scopes) } };
             auth::ClientCredentials client;
             client.clientId = m_identity->settings().clientId;
             auth::requestToken(m_http, m_endpoint, form, client, QStringLiteral("floor exchange"), m_identity->clock(),
