@@ -8,6 +8,7 @@
 #include <QPainter>
 #include <QPalette>
 #include <QPixmap>
+#include <QPixmapCache>
 #include <QSvgRenderer>
 
 static void initLanyardResources()
@@ -42,20 +43,17 @@ public:
     {
     }
 
+    // Qt keeps no pixmaps for a custom engine: without a cache every repaint of a tab bar or tool
+    // button parsed and rendered its SVG again (a sixth of a tool-filter keystroke, bench/notes.md).
+    // The key holds the colour, so a palette change renders anew.
     void paint(QPainter* painter, const QRect& rect, QIcon::Mode mode, QIcon::State state) override
     {
-        Q_UNUSED(state);
-        QByteArray svg = svgSource(m_name);
-        if (svg.isEmpty() || rect.isEmpty() || !painter->isActive())
+        if (rect.isEmpty() || !painter->isActive())
             return;
-        svg.replace("currentColor", colorFor(mode).name(QColor::HexRgb).toLatin1());
-        QSvgRenderer renderer(svg);
-        painter->save();
-        painter->setRenderHint(QPainter::Antialiasing);
-        if (mode == QIcon::Disabled && m_fixed.isValid())
-            painter->setOpacity(0.45);
-        renderer.render(painter, QRectF(rect));
-        painter->restore();
+        const qreal scale = painter->device() ? painter->device()->devicePixelRatioF() : 1.0;
+        const QPixmap pm = scaledPixmap(rect.size(), mode, state, scale);
+        if (!pm.isNull())
+            painter->drawPixmap(rect, pm);
     }
 
     QPixmap pixmap(const QSize& size, QIcon::Mode mode, QIcon::State state) override
@@ -65,16 +63,29 @@ public:
 
     QPixmap scaledPixmap(const QSize& size, QIcon::Mode mode, QIcon::State state, qreal scale) override
     {
+        Q_UNUSED(state);
         const QSize pixels = size * scale;
         if (pixels.isEmpty())
             return QPixmap();
-        QPixmap pm(pixels);
+        const QColor color = colorFor(mode);
+        const QString key = QStringLiteral("lanyard-svg/%1/%2/%3x%4/%5/%6/%7")
+                                .arg(m_name, color.name(QColor::HexArgb))
+                                .arg(pixels.width())
+                                .arg(pixels.height())
+                                .arg(scale)
+                                .arg(int(mode))
+                                .arg(m_fixed.isValid() ? 1 : 0);
+        QPixmap pm;
+        if (QPixmapCache::find(key, &pm))
+            return pm;
+        pm = QPixmap(pixels);
         pm.fill(Qt::transparent);
         {
             QPainter p(&pm);
-            paint(&p, QRect(QPoint(0, 0), pm.size()), mode, state);
+            render(&p, QRect(QPoint(0, 0), pixels), mode, color);
         }
         pm.setDevicePixelRatio(scale);
+        QPixmapCache::insert(key, pm);
         return pm;
     }
 
@@ -82,6 +93,19 @@ public:
     QString key() const override { return QStringLiteral("lanyard-svg"); }
 
 private:
+    void render(QPainter* painter, const QRect& rect, QIcon::Mode mode, const QColor& color) const
+    {
+        QByteArray svg = svgSource(m_name);
+        if (svg.isEmpty())
+            return;
+        svg.replace("currentColor", color.name(QColor::HexRgb).toLatin1());
+        QSvgRenderer renderer(svg);
+        painter->setRenderHint(QPainter::Antialiasing);
+        if (mode == QIcon::Disabled && m_fixed.isValid())
+            painter->setOpacity(0.45);
+        renderer.render(painter, QRectF(rect));
+    }
+
     QColor colorFor(QIcon::Mode mode) const
     {
         if (m_fixed.isValid())
