@@ -221,7 +221,7 @@ void AccountButton::setIdentity(auth::IdentityManager* identity)
             updateState();
             emit accountChanged();
         });
-        m_connections << connect(identity, &auth::IdentityManager::noticeRaised, this, &AccountButton::messageRaised);
+        m_connections << connect(identity, &auth::IdentityManager::noticeRaised, this, &AccountButton::noticeRaised);
         if (identity->isConfigured()) {
             identity->loadAccount(this, [this](const Error& e) {
                 if (e.isError())

@@ -80,6 +80,8 @@ public slots:
 signals:
     void errorOccurred(const QString& message);
     void messageRaised(const QString& message);
+    // Something the identity provider made Lanyard do differently (the Entra compatibility notices).
+    void noticeRaised(const QString& message);
     void accountChanged();
 
 private:

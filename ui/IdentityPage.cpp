@@ -116,14 +116,15 @@ IdentityPage::IdentityPage(auth::IdentityManager* identity, QWidget* parent)
     m_emptyText->setTextFormat(Qt::PlainText);
     m_emptyText->setAlignment(Qt::AlignCenter);
     m_emptyText->setWordWrap(true);
-    auto* fetchEmpty = new QPushButton(ui::icon(QStringLiteral("refresh")), tr("Get the server's token now"), empty);
-    fetchEmpty->setObjectName(QStringLiteral("fetchTokenEmpty"));
-    connect(fetchEmpty, &QPushButton::clicked, this, &IdentityPage::fetchToken);
+    m_fetchEmpty = new QPushButton(ui::icon(QStringLiteral("refresh")), tr("Get the server's token now"), empty);
+    m_fetchEmpty->setObjectName(QStringLiteral("fetchTokenEmpty"));
+    m_fetchEmpty->setVisible(false);
+    connect(m_fetchEmpty, &QPushButton::clicked, this, &IdentityPage::fetchToken);
     emptyLayout->addWidget(icon);
     emptyLayout->addWidget(m_emptyText);
     auto* emptyRow = new QHBoxLayout();
     emptyRow->addStretch(1);
-    emptyRow->addWidget(fetchEmpty);
+    emptyRow->addWidget(m_fetchEmpty);
     emptyRow->addStretch(1);
     emptyLayout->addLayout(emptyRow);
     emptyLayout->addStretch(2);
@@ -310,39 +311,36 @@ void IdentityPage::reload()
     m_subjectToken.reset();
     m_differing.clear();
     if (!m_session) {
-        m_emptyText->setText(tr("No server selected."));
-        m_stack->setCurrentIndex(0);
+        showEmpty(tr("No server selected."));
         return;
     }
     const QString mode = m_session->authStrategy();
     if (mode == QLatin1String("none")) {
-        m_emptyText->setText(
+        showEmpty(
             tr("%1 is configured without sign-in (auth: none): Lanyard sends it no token.").arg(m_session->name()));
-        m_stack->setCurrentIndex(0);
         return;
     }
     if (mode == QLatin1String("bearer") && !m_session->config().auth.env.isEmpty()) {
-        m_emptyText->setText(tr("%1 gets a fixed bearer token from the environment variable %2; Lanyard does not "
-                                "look inside it.")
-                                 .arg(m_session->name(), m_session->config().auth.env));
-        m_stack->setCurrentIndex(0);
+        showEmpty(tr("%1 gets a fixed bearer token from the environment variable %2; Lanyard does not "
+                     "look inside it.")
+                      .arg(m_session->name(), m_session->config().auth.env));
         return;
     }
     auth::ServerTokenProvider* p = provider();
     if (!p) {
-        m_emptyText->setText(tr("%1 uses the identity mode \"%2\", but its auth settings are not usable. Edit the "
-                                "server to see what is missing.")
-                                 .arg(m_session->name(), mode));
-        m_stack->setCurrentIndex(0);
+        showEmpty(tr("%1 uses the identity mode \"%2\", but its auth settings are not usable. Edit the "
+                     "server to see what is missing.")
+                      .arg(m_session->name(), mode));
         return;
     }
     m_serverToken = m_identity->cache()->find(p->strategy()->cacheKey());
     if (!m_serverToken) {
-        m_emptyText->setText(m_identity->isSignedIn() || mode == QLatin1String("oauth")
+        const bool canFetch = m_identity->isSignedIn() || mode == QLatin1String("oauth");
+        showEmpty(canFetch
                 ? tr("Lanyard holds no token for %1 yet (strategy \"%2\"). It gets one when it connects, or now:")
                       .arg(m_session->name(), mode)
-                : tr("Sign in (the account button at the top right) to see what %1 receives.").arg(m_session->name()));
-        m_stack->setCurrentIndex(0);
+                : tr("Sign in (the account button at the top right) to see what %1 receives.").arg(m_session->name()),
+            canFetch);
         return;
     }
     auth::TokenPtr oldest = m_serverToken;
@@ -350,6 +348,15 @@ void IdentityPage::reload()
         oldest = oldest->subjectToken;
     m_subjectToken = oldest;
     showTokens();
+}
+
+// The empty page: why there is nothing to show, and the "get it now" button only where a token can be
+// got now (not for auth none, a bearer from the environment, unusable settings or before the sign-in).
+void IdentityPage::showEmpty(const QString& text, bool canFetch)
+{
+    m_emptyText->setText(text);
+    m_fetchEmpty->setVisible(canFetch);
+    m_stack->setCurrentIndex(0);
 }
 
 void IdentityPage::fetchToken()

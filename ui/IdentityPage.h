@@ -56,6 +56,7 @@ public slots:
 
 private:
     void scheduleReload();
+    void showEmpty(const QString& text, bool canFetch = false);
     void showTokens();
     void fillClaims();
     void fillActTree();
@@ -80,6 +81,7 @@ private:
 
     QStackedWidget* m_stack;
     QLabel* m_emptyText;
+    QPushButton* m_fetchEmpty;
     QLabel* m_title;
     QLabel* m_countdown;
     QPushButton* m_fetch;

@@ -328,6 +328,10 @@ void MainWindow::createMenus()
     m_account->setIdentity(auth::identity());
     connect(m_account, &AccountButton::errorOccurred, this, [this](const QString& text) { showMessage(text); });
     connect(m_account, &AccountButton::messageRaised, this, [this](const QString& text) { showMessage(text, false); });
+    connect(m_account, &AccountButton::noticeRaised, this, [this](const QString& text) {
+        if (!m_configBroken)
+            m_messageBar->showMessage(text, MessageBar::Type::Information);
+    });
     bar->addWidget(m_account);
     if (auth::IdentityManager* identity = auth::identity())
         connect(identity, &auth::IdentityManager::signedIn, this, &MainWindow::followAccount);

@@ -25,10 +25,10 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QSignalSpy>
 #include <QTreeWidget>
 
 using namespace lanyard;
@@ -175,6 +175,12 @@ void TestIdentityGui::startupConnectWaitsForSignIn()
     QCOMPARE(banner->type(), MessageBar::Type::Warning);
     QVERIFY2(banner->text().contains(QLatin1String("sign in to connect")), qPrintable(banner->text()));
     QCOMPARE(banner->actionButton()->text(), QStringLiteral("Sign in"));
+    // The lab's metadata omits code_challenge_methods_supported, as Entra's does: Lanyard says that
+    // it assumed S256, as information (not as a success or an error).
+    QTRY_VERIFY(m_window->messageBar()->isVisible());
+    QVERIFY2(m_window->messageBar()->text().contains(QLatin1String("code_challenge_methods_supported")),
+        qPrintable(m_window->messageBar()->text()));
+    QCOMPARE(m_window->messageBar()->type(), MessageBar::Type::Information);
     // The pages say the same (not "Connect to hr").
     for (const char* name : { "toolsPlaceholder", "resourcesPlaceholder", "promptsPlaceholder" }) {
         auto* placeholder = m_window->findChild<QLabel*>(QLatin1String(name));
@@ -185,6 +191,14 @@ void TestIdentityGui::startupConnectWaitsForSignIn()
     ServerSession* bench = m_manager->session(QStringLiteral("bench"));
     QVERIFY(!bench || !ServerListModel::waitsForSignIn(bench));
     shoot(m_window.get(), QStringLiteral("waiting-for-sign-in"));
+    // The Identity page asks for the sign-in too, without a "get the token now" button that could
+    // only fail.
+    m_window->showPage(MainWindow::Page::Identity);
+    auto* identityEmpty = m_window->identityPage()->findChild<QLabel*>(QStringLiteral("identityEmpty"));
+    QVERIFY(identityEmpty && identityEmpty->isVisible());
+    QVERIFY2(identityEmpty->text().startsWith(QLatin1String("Sign in")), qPrintable(identityEmpty->text()));
+    QVERIFY(!m_window->identityPage()->findChild<QPushButton*>(QStringLiteral("fetchTokenEmpty"))->isVisible());
+    m_window->showPage(MainWindow::Page::Tools);
     // The banner's button starts the sign-in (here the person walks away and it is cancelled).
     m_browser->neverFinish = true;
     banner->actionButton()->click();
@@ -321,8 +335,17 @@ void TestIdentityGui::identityPageShowsWhatTheServerSees()
     auto* view = page->findChild<QPlainTextEdit*>(QStringLiteral("serverView"));
     QTRY_VERIFY_WITH_TIMEOUT(view->toPlainText().contains(QString::fromLatin1(lab::builtin::kAdaOid)), 10000);
 
-    // A server that gets the Entra token itself: one token, same in both columns.
+    // A server that gets the Entra token itself: one token, same in both columns. Before it
+    // connected there is none yet, and the empty page's button gets it.
     QVERIFY(m_window->selectServer(QStringLiteral("docs")));
+    page->reload();
+    QVERIFY(page->serverToken() == nullptr);
+    auto* fetchEmpty = page->findChild<QPushButton*>(QStringLiteral("fetchTokenEmpty"));
+    QVERIFY(fetchEmpty && fetchEmpty->isVisible());
+    QVERIFY2(page->findChild<QLabel*>(QStringLiteral("identityEmpty"))->text().contains(QLatin1String("no token")),
+        qPrintable(page->findChild<QLabel*>(QStringLiteral("identityEmpty"))->text()));
+    QTest::mouseClick(fetchEmpty, Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(page->serverToken() != nullptr, 10000);
     QVERIFY(connectServer(QStringLiteral("docs")));
     page->reload();
     QTRY_VERIFY_WITH_TIMEOUT(page->serverToken() != nullptr, 10000);
