@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Takes the screenshots in docs/screenshots/: starts lanyard-lab (demo MCP servers on loopback),
+# Takes the screenshots in docs/screenshots/: starts lanyard-lab (its demo MCP servers on loopback, open:
+# --no-identity; the identity pictures come from TestIdentityGui below),
 # runs the built `lanyard` under a virtual X server with the hidden --screenshot-dir option (it
 # drives every page and saves a PNG of each), then stops the lab. Builds nothing.
 #   scripts/screenshots.sh [BUILD_DIR] [OUT_DIR]     (defaults: build, docs/screenshots)
@@ -17,7 +18,7 @@ command -v xvfb-run >/dev/null || { echo "xvfb-run is missing (apt-get install x
 
 work="$(mktemp -d -t lanyard-shots.XXXXXX)"
 lab_config="$work/lab.json"
-"$lab_bin" --port 0 --tools 10000 --config-out "$lab_config" >"$work/lab.log" 2>&1 &
+"$lab_bin" --port 0 --no-identity --tools 10000 --config-out "$lab_config" >"$work/lab.log" 2>&1 &
 lab=$!
 trap 'kill "$lab" 2>/dev/null || true; wait "$lab" 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do [ -s "$lab_config" ] && break; sleep 0.1; done
