@@ -110,6 +110,7 @@ LifecycleLog::LifecycleLog(const Clock* clock, QObject* parent)
 
 bool LifecycleLog::setJournal(const QString& path, QString* error)
 {
+    m_journalFile.reset();
     m_path = path;
     QFileInfo info(path);
     QDir().mkpath(info.absolutePath());
@@ -149,26 +150,38 @@ void LifecycleLog::append(const LifecycleEvent& event)
         m_events.removeFirst();
         endRemoveRows();
     }
-    if (!m_path.isEmpty()) {
-        QFile f(m_path);
-        const bool existed = f.exists();
-        if (f.open(QIODevice::Append | QIODevice::Text)) {
-            if (!existed)
-                f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-            f.write(dumpJson(event.toJson()) + '\n');
-        }
-        // Keep the journal bounded: rewrite it when it grew far beyond the limit.
-        if (f.size() > 4 * 1024 * 1024) {
-            f.close();
-            QFile out(m_path);
-            if (out.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text)) {
-                for (const LifecycleEvent& e : std::as_const(m_events))
-                    out.write(dumpJson(e.toJson()) + '\n');
-            }
-        }
-    }
+    if (!m_path.isEmpty())
+        writeJournal(event);
     qCInfo(lcAuth).noquote() << "lifecycle:" << redact::text(event.summary());
     emit eventAdded(event);
+}
+
+void LifecycleLog::writeJournal(const LifecycleEvent& event)
+{
+    // Opened again when it is not open yet or the file went away (removed by hand, or by another
+    // Lanyard's "clear"): writing on would append to a file nobody can read any more.
+    if (!m_journalFile || !QFileInfo::exists(m_path)) {
+        m_journalFile = std::make_unique<QFile>(m_path);
+        // A new journal is created owner-only in the same step: no moment with the umask's permissions.
+        const QFileDevice::Permissions ownerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
+        if (!m_journalFile->open(QIODevice::Append | QIODevice::Text, ownerOnly)) {
+            qCWarning(lcAuth).noquote() << "cannot write the lifecycle journal" << m_path << ":"
+                                        << m_journalFile->errorString();
+            m_journalFile.reset();
+            return;
+        }
+    }
+    m_journalFile->write(dumpJson(event.toJson()) + '\n');
+    m_journalFile->flush(); // another Lanyard (the CLI beside the app) reads and appends to the same file
+    // Keep the journal bounded: rewrite it when it grew far beyond the limit.
+    if (m_journalFile->size() > 4 * 1024 * 1024) {
+        m_journalFile.reset();
+        QFile out(m_path);
+        if (out.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text)) {
+            for (const LifecycleEvent& e : std::as_const(m_events))
+                out.write(dumpJson(e.toJson()) + '\n');
+        }
+    }
 }
 
 void LifecycleLog::add(LifecycleEvent event)
@@ -207,6 +220,7 @@ void LifecycleLog::clear()
     beginResetModel();
     m_events.clear();
     endResetModel();
+    m_journalFile.reset();
     if (!m_path.isEmpty())
         QFile::remove(m_path);
 }
