@@ -15,7 +15,9 @@
 # to tests/fuzz/regressions/<target>/ (TestFuzzRegressions replays it in the normal build).
 # Environment: FUZZ_JOBS (build jobs, default 2), FUZZ_NICE (niceness, default 19),
 # FUZZ_WORK (scratch directory, default a new one under ${TMPDIR:-/tmp}), FUZZ_RUNS (also stop
-# after that many executions, e.g. 10000000 for the long runs in docs/fuzzing.md).
+# after that many executions, e.g. 10000000 for the long runs in docs/fuzzing.md), FUZZ_FORK (run
+# libFuzzer in fork mode with that many worker processes, e.g. 2 to use both cores for one run:
+# one corpus, executions counted across the workers, the run stops at the first crash).
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,6 +60,10 @@ for t in $targets; do
     if [ -n "${FUZZ_RUNS:-}" ]; then
         runs="-runs=$FUZZ_RUNS"
     fi
+    fork=""
+    if [ -n "${FUZZ_FORK:-}" ]; then
+        fork="-fork=$FUZZ_FORK"
+    fi
     dict=""
     if [ -f "$here/tests/fuzz/dict/$t.dict" ]; then
         dict="-dict=$here/tests/fuzz/dict/$t.dict"
@@ -67,8 +73,8 @@ for t in $targets; do
     if ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}" \
         UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
         nice -n "${FUZZ_NICE:-19}" "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1 \
-        -artifact_prefix="$artifacts/" $runs $dict "$corpus" >"$work/$t.log" 2>&1; then
-        grep -E '^stat::number_of_executed_units|^Done' "$work/$t.log" || true
+        -artifact_prefix="$artifacts/" $runs $fork $dict "$corpus" >"$work/$t.log" 2>&1; then
+        grep -E '^stat::number_of_executed_units|^Done|^INFO: fuzzed for|^INFO: exiting' "$work/$t.log" || true
     else
         echo "fuzz_$t FAILED: see $work/$t.log and $artifacts/" >&2
         failed="$failed $t"
