@@ -327,11 +327,10 @@ void MainWindow::createMenus()
     m_account = new AccountButton(bar);
     m_account->setIdentity(auth::identity());
     connect(m_account, &AccountButton::errorOccurred, this, [this](const QString& text) { showMessage(text); });
-    connect(m_account, &AccountButton::messageRaised, this, [this](const QString& text) { showMessage(text, false); });
-    connect(m_account, &AccountButton::noticeRaised, this, [this](const QString& text) {
-        if (!m_configBroken)
-            m_messageBar->showMessage(text, MessageBar::Type::Information);
-    });
+    connect(m_account, &AccountButton::messageRaised, this,
+        [this](const QString& text) { showMessage(text, MessageBar::Type::Positive); });
+    connect(m_account, &AccountButton::noticeRaised, this,
+        [this](const QString& text) { showMessage(text, MessageBar::Type::Information); });
     bar->addWidget(m_account);
     if (auth::IdentityManager* identity = auth::identity())
         connect(identity, &auth::IdentityManager::signedIn, this, &MainWindow::followAccount);
@@ -578,11 +577,11 @@ void MainWindow::showConfigError(const Error& error)
     updateActions();
 }
 
-void MainWindow::showMessage(const QString& text, bool error)
+void MainWindow::showMessage(const QString& text, MessageBar::Type type)
 {
-    if (m_configBroken && error)
+    if (m_configBroken && type != MessageBar::Type::Positive)
         return; // keep the configuration problem visible
-    m_messageBar->showMessage(text, error ? MessageBar::Type::Error : MessageBar::Type::Positive);
+    m_messageBar->showMessage(text, type);
 }
 
 void MainWindow::connectCurrent()
@@ -721,7 +720,8 @@ void MainWindow::importFrom(const QString& path)
                         .arg(added)
                         .arg(problems.join(QLatin1Char(' '))));
     else
-        showMessage(added == 1 ? tr("Imported 1 server.") : tr("Imported %1 servers.").arg(added), false);
+        showMessage(
+            added == 1 ? tr("Imported 1 server.") : tr("Imported %1 servers.").arg(added), MessageBar::Type::Positive);
 }
 
 void MainWindow::exportServers()
@@ -740,7 +740,7 @@ void MainWindow::exportServers()
         showMessage(tr("Could not write %1: %2").arg(path, file.errorString()));
         return;
     }
-    showMessage(tr("Exported %1 servers to %2.").arg(m_manager->count()).arg(path), false);
+    showMessage(tr("Exported %1 servers to %2.").arg(m_manager->count()).arg(path), MessageBar::Type::Positive);
 }
 
 void MainWindow::showTour()

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "MessageBar.h"
 #include "session/SessionManager.h"
 #include "util/Error.h"
 #include "util/Json.h"
@@ -26,7 +27,6 @@ class AccountButton;
 class ActivityPage;
 class IdentityPage;
 class TimelinePage;
-class MessageBar;
 class PromptsPage;
 class ResourcesPage;
 class ServerListModel;
@@ -63,8 +63,9 @@ public:
 
     // Called when the configuration failed to load: reported, never overwritten.
     void showConfigError(const Error& error);
-    // Plain-language message in the message bar.
-    void showMessage(const QString& text, bool error = true);
+    // Plain-language message in the message bar. While the configuration could not be loaded, only a
+    // success (the answer to something the person just did) may take that report's place.
+    void showMessage(const QString& text, MessageBar::Type type = MessageBar::Type::Error);
 
     // Settings (geometry, splitter, last server and page) live under this QSettings group.
     void restoreSettings();
