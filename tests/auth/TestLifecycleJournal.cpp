@@ -23,6 +23,12 @@ QList<QByteArray> linesOf(const QString& path)
     return lines;
 }
 
+// One event; which kind does not matter to the journal.
+void note(LifecycleLog& log, const QString& message)
+{
+    log.notice(QStringLiteral("hr"), QStringLiteral("sign-in"), message);
+}
+
 QStringList messagesOf(const LifecycleLog& log)
 {
     QStringList out;
@@ -45,7 +51,7 @@ private slots:
         const QString path = m_dir.filePath(QStringLiteral("owner/lifecycle.jsonl"));
         LifecycleLog log;
         QVERIFY(log.setJournal(path));
-        log.notice(QStringLiteral("hr"), QStringLiteral("sign-in"), QStringLiteral("first"));
+        note(log, QStringLiteral("first"));
         const QFileDevice::Permissions p = QFile::permissions(path);
         QVERIFY(p & QFileDevice::ReadOwner);
         QVERIFY(p & QFileDevice::WriteOwner);
@@ -62,7 +68,7 @@ private slots:
             LifecycleLog log;
             QVERIFY(log.setJournal(path));
             for (const char* m : { "one", "two", "three" }) {
-                log.notice(QStringLiteral("hr"), QStringLiteral("sign-in"), QString::fromLatin1(m));
+                note(log, QString::fromLatin1(m));
                 // On disk as soon as it is added (kept open, but flushed): a crash loses nothing.
                 QVERIFY(linesOf(path).last().contains(m));
             }
@@ -80,9 +86,9 @@ private slots:
         LifecycleLog cli;
         QVERIFY(app.setJournal(path));
         QVERIFY(cli.setJournal(path));
-        app.notice({}, QStringLiteral("sign-in"), QStringLiteral("app 1"));
-        cli.notice({}, QStringLiteral("sign-in"), QStringLiteral("cli 1"));
-        app.notice({}, QStringLiteral("sign-in"), QStringLiteral("app 2"));
+        note(app, QStringLiteral("app 1"));
+        note(cli, QStringLiteral("cli 1"));
+        note(app, QStringLiteral("app 2"));
         LifecycleLog reader;
         QVERIFY(reader.setJournal(path));
         QCOMPARE(messagesOf(reader), (QStringList { "app 1", "cli 1", "app 2" }));
@@ -93,9 +99,9 @@ private slots:
         const QString path = m_dir.filePath(QStringLiteral("removed.jsonl"));
         LifecycleLog log;
         QVERIFY(log.setJournal(path));
-        log.notice({}, QStringLiteral("sign-in"), QStringLiteral("before"));
+        note(log, QStringLiteral("before"));
         QVERIFY(QFile::remove(path)); // by hand, or by another Lanyard's "clear"
-        log.notice({}, QStringLiteral("sign-in"), QStringLiteral("after"));
+        note(log, QStringLiteral("after"));
         const QList<QByteArray> lines = linesOf(path);
         QCOMPARE(lines.size(), 1);
         QVERIFY(lines.first().contains("after"));
@@ -103,7 +109,7 @@ private slots:
 
         log.clear();
         QVERIFY(!QFile::exists(path));
-        log.notice({}, QStringLiteral("sign-in"), QStringLiteral("after clear"));
+        note(log, QStringLiteral("after clear"));
         QCOMPARE(linesOf(path).size(), 1);
     }
 
@@ -116,10 +122,10 @@ private slots:
         QVERIFY(log.setJournal(path));
         const QString big(100 * 1024, QLatin1Char('x'));
         for (int i = 0; i < 45; ++i)
-            log.notice({}, QStringLiteral("sign-in"), QString::number(i) + big);
+            note(log, QString::number(i) + big);
         // 45 events of 100 KiB would be 4.5 MiB: it was cut back to the 5 kept, then grew again.
         QVERIFY(QFileInfo(path).size() < 4 * 1024 * 1024);
-        log.notice({}, QStringLiteral("sign-in"), QStringLiteral("last"));
+        note(log, QStringLiteral("last"));
         LifecycleLog reader;
         QVERIFY(reader.setJournal(path));
         QVERIFY2(reader.count() > 5 && reader.count() < 15, qPrintable(QString::number(reader.count())));
